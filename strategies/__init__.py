@@ -1,0 +1,35 @@
+"""Hypothesis strategies for autograd expression DAGs, and the expression IR and op registry that
+every part of gradtrio reads.
+
+Public: :func:`cases`, :func:`expressions`, :func:`points`, :func:`kink_cases`,
+:func:`wide_cases`, :func:`deep_chains`, :func:`mlp_cases`, the :class:`Expression` IR, the op
+registry :data:`OPS`, and the settings profiles. Everything else is internal.
+"""
+
+from strategies.dags import Case, cases, deep_chains, expressions, kink_cases, points, wide_cases
+from strategies.domain import point_problem
+from strategies.expression import Expression, Node, interpret
+from strategies.ops import OPS, Kink, Op, get_op, op_names
+from strategies.profiles import PROFILES, load_profile, register_profiles
+
+__all__ = [
+    "OPS",
+    "PROFILES",
+    "Case",
+    "Expression",
+    "Kink",
+    "Node",
+    "Op",
+    "cases",
+    "deep_chains",
+    "expressions",
+    "get_op",
+    "interpret",
+    "kink_cases",
+    "load_profile",
+    "op_names",
+    "point_problem",
+    "points",
+    "register_profiles",
+    "wide_cases",
+]

@@ -1,0 +1,376 @@
+"""Hypothesis strategies for expression DAGs with shared subexpressions, and points to test them at.
+
+Shrinking is designed in: operands are drawn as back-offsets from the newest node (0 = the newest,
+so graphs shrink toward chains and toward ``x * x``), the draw loop decides how many nodes there
+are, and the op subset is drawn as a set of *banned* ops, which shrinks toward every op enabled.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from strategies.domain import DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE, node_problem, point_problem
+from strategies.expression import Expression, Node
+from strategies.ops import OPS, Form
+
+__all__ = [
+    "Case",
+    "OpsArg",
+    "cases",
+    "deep_chains",
+    "expressions",
+    "kink_cases",
+    "points",
+    "wide_cases",
+]
+
+OpsArg = Collection[str] | Mapping[str, Collection[Form]] | None
+"""Op names (every form of each), a mapping from op name to the forms allowed, or None for all."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """An expression and a point to test it at; ``family`` says which strategy drew it."""
+
+    expression: Expression
+    point: tuple[float, ...]
+    family: str = "interior"
+    exact_kinks: bool = False
+    max_magnitude: float = DEFAULT_MAX_MAGNITUDE
+
+
+# -- argument validation ------------------------------------------------------------------------
+
+
+def _resolve_ops(ops: OpsArg) -> dict[str, tuple[Form, ...]]:
+    if ops is None:
+        return {name: op.forms for name, op in OPS.items()}
+    if isinstance(ops, str):
+        raise InvalidArgument(f"ops={ops!r}: expected a collection of op names, not a string")
+    items = ops.items() if isinstance(ops, Mapping) else ((name, None) for name in ops)
+    resolved: dict[str, tuple[Form, ...]] = {}
+    for name, forms in items:
+        if name not in OPS:
+            raise InvalidArgument(f"ops contains unknown op {name!r}; known ops: {', '.join(OPS)}")
+        allowed = OPS[name].forms if forms is None else tuple(forms)
+        unknown = [f for f in allowed if f not in OPS[name].forms]
+        if unknown:
+            raise InvalidArgument(
+                f"ops[{name!r}] has form {unknown[0]!r}; {name} has forms {OPS[name].forms}"
+            )
+        if allowed:
+            resolved[name] = allowed
+    if not resolved:
+        raise InvalidArgument(f"ops={ops!r}: expected at least one op")
+    return resolved
+
+
+def _check_count(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidArgument(f"{name}={value!r} must be an integer >= {minimum}")
+
+
+def _check_order(lo_name: str, lo: float, hi_name: str, hi: float) -> None:
+    if lo > hi:
+        raise InvalidArgument(f"Cannot have {hi_name}={hi!r} < {lo_name}={lo!r}")
+
+
+def _check_range(min_value: float, max_value: float) -> None:
+    for name, v in (("min_value", min_value), ("max_value", max_value)):
+        if not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise InvalidArgument(f"{name}={v!r} must be a finite number")
+    _check_order("min_value", min_value, "max_value", max_value)
+
+
+def _check_margin(margin: float) -> None:
+    if not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+        raise InvalidArgument(f"margin={margin!r} must be a number in [0, 1)")
+
+
+# -- the builder shared by every family ---------------------------------------------------------
+
+
+class _Builder:
+    """Grows an expression node by node at a fixed point, keeping only nodes that are fair to test
+    there, so points need no filtering afterwards."""
+
+    def __init__(self, point: Sequence[float], margin: float, max_magnitude: float) -> None:
+        self.point = tuple(float(x) for x in point)
+        self.values = list(self.point)
+        self.nodes: list[Node] = []
+        self.margin = margin
+        self.max_magnitude = max_magnitude
+
+    def add(self, node: Node, *, exact_kinks: bool = False) -> bool:
+        operands = node.operands(self.values)
+        try:
+            value = float(OPS[node.op].float_fn(*operands))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return False
+        problem = node_problem(
+            node,
+            operands,
+            value,
+            margin=self.margin,
+            max_magnitude=self.max_magnitude,
+            exact_kinks=exact_kinks,
+        )
+        if problem is not None:
+            return False
+        self.nodes.append(node)
+        self.values.append(value)
+        return True
+
+    def expression(self) -> Expression:
+        return Expression(n_inputs=len(self.point), nodes=tuple(self.nodes))
+
+
+@st.composite
+def _node(draw: st.DrawFn, available: dict[str, tuple[Form, ...]], allowed: list[str],
+          size: int) -> Node:
+    """One op with its operands, drawn together so that shrinking keeps them local."""
+    name = draw(st.sampled_from(allowed))
+    op = OPS[name]
+    form = draw(st.sampled_from(available[name]))
+    first = size - 1 - draw(st.integers(0, size - 1))
+    if op.arity == 1:
+        return Node(name, (first,))
+    if form != "nodes":
+        const = draw(st.sampled_from(op.constants[form]) | st.floats(-10, 10, width=64))
+        return Node(name, (first,), const=float(const) if const != 0 else 0.0, side=form)
+    # Repeated operands (x * x, t + t) are where accumulation bugs hide: ask for them directly.
+    second = first if draw(st.booleans()) else size - 1 - draw(st.integers(0, size - 1))
+    return Node(name, (first, second))
+
+
+def _grow(draw: st.DrawFn, builder: _Builder, available: dict[str, tuple[Form, ...]],
+          min_nodes: int, max_nodes: int) -> None:
+    banned = draw(st.sets(st.sampled_from(sorted(available)), max_size=len(available) - 1))
+    allowed = [name for name in available if name not in banned]
+    attempts = 0
+    while len(builder.nodes) < max_nodes and attempts < 4 * max_nodes:
+        attempts += 1
+        # Stop with probability about 1/5 per node; shrinks toward stopping (a draw of 0).
+        if len(builder.nodes) >= min_nodes and draw(st.integers(0, 4)) == 0:
+            break
+        builder.add(draw(_node(available, allowed, len(builder.values))))
+    assume(len(builder.nodes) >= min_nodes)
+
+
+def _inputs(draw: st.DrawFn, min_inputs: int, max_inputs: int, lo: float, hi: float) -> list[float]:
+    n = draw(st.integers(min_inputs, max_inputs))
+    return [draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False)) for _ in range(n)]
+
+
+# -- public strategies --------------------------------------------------------------------------
+
+
+def cases(
+    *,
+    ops: OpsArg = None,
+    min_inputs: int = 1,
+    max_inputs: int = 3,
+    min_nodes: int = 1,
+    max_nodes: int = 12,
+    min_value: float = -3.0,
+    max_value: float = 3.0,
+    margin: float = DEFAULT_MARGIN,
+) -> SearchStrategy[Case]:
+    """Expressions drawn together with a point at which every node is fair to test.
+
+    Arguments:
+        ops: op names, a mapping from op name to allowed forms ("nodes", "left", "right"), or None
+            (default) for every op in the registry in every form.
+        min_inputs, max_inputs: bounds on the number of inputs (defaults 1 and 3).
+        min_nodes, max_nodes: bounds on the number of op nodes (defaults 1 and 12).
+        min_value, max_value: bounds on input values (defaults -3.0 and 3.0).
+        margin: smallest distance, relative to ``1 + |operand|``, of any operand from its op's
+            domain edge or kink (default 0.01), so finite differences see one smooth piece.
+
+    The point is drawn first and each node is kept only if it is fair there, so no example is
+    filtered away for its point. Examples shrink toward fewer nodes, toward chains of the newest
+    node (``x0 * x0``), toward constants in the registry's list, and toward inputs near 0.
+
+    >>> from hypothesis import given
+    >>> @given(cases(ops=["mul", "add"], max_nodes=4))
+    ... def test_engine(case): ...
+    """
+    available = _resolve_ops(ops)
+    _check_count("min_inputs", min_inputs, 1)
+    _check_count("max_inputs", max_inputs, 1)
+    _check_order("min_inputs", min_inputs, "max_inputs", max_inputs)
+    _check_count("min_nodes", min_nodes, 0)
+    _check_count("max_nodes", max_nodes, 1)
+    _check_order("min_nodes", min_nodes, "max_nodes", max_nodes)
+    _check_range(min_value, max_value)
+    _check_margin(margin)
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> Case:
+        builder = _Builder(_inputs(draw, min_inputs, max_inputs, min_value, max_value), margin,
+                           DEFAULT_MAX_MAGNITUDE)
+        _grow(draw, builder, available, min_nodes, max_nodes)
+        return Case(builder.expression(), builder.point)
+
+    return draw_case()
+
+
+def expressions(
+    *,
+    ops: OpsArg = None,
+    min_inputs: int = 1,
+    max_inputs: int = 3,
+    min_nodes: int = 1,
+    max_nodes: int = 12,
+) -> SearchStrategy[Expression]:
+    """Expression DAGs with shared subexpressions; arguments as for :func:`cases`.
+
+    Every expression drawn has at least one fair point in [-3, 3]; draw points for it with
+    :func:`points`. Shrinks as :func:`cases` does.
+
+    >>> from hypothesis import given
+    >>> @given(expressions(max_nodes=6).flatmap(points))
+    ... def test_point_is_fair(point): ...
+    """
+    return cases(
+        ops=ops, min_inputs=min_inputs, max_inputs=max_inputs, min_nodes=min_nodes,
+        max_nodes=max_nodes,
+    ).map(lambda case: case.expression)
+
+
+def points(
+    expression: Expression,
+    *,
+    min_value: float = -3.0,
+    max_value: float = 3.0,
+    margin: float = DEFAULT_MARGIN,
+    tries: int = 16,
+) -> SearchStrategy[tuple[float, ...]]:
+    """Input values for ``expression`` at which every node is fair to test (see :func:`cases`).
+
+    Each example tries up to ``tries`` (default 16) candidates inside [min_value, max_value],
+    widening from near the origin, and keeps the first fair one; only when all fail is the example
+    rejected. Shrinks toward inputs near 0.
+    """
+    if not isinstance(expression, Expression):
+        raise InvalidArgument(f"expression={expression!r} must be an Expression")
+    _check_range(min_value, max_value)
+    _check_margin(margin)
+    _check_count("tries", tries, 1)
+
+    @st.composite
+    def draw_point(draw: st.DrawFn) -> tuple[float, ...]:
+        for attempt in range(tries):
+            # Early candidates come from a narrow range, where most expressions are fair.
+            scale = min(1.0, (attempt + 1) / tries * 2)
+            lo, hi = min_value * scale, max_value * scale
+            point = tuple(draw(st.floats(lo, hi)) for _ in range(expression.n_inputs))
+            if point_problem(expression, point, margin=margin) is None:
+                return point
+        assume(False)
+        raise AssertionError("unreachable")
+
+    return draw_point()
+
+
+def kink_cases(*, ops: OpsArg = None, max_nodes: int = 8) -> SearchStrategy[Case]:
+    """Cases in which at least one op with a kink (relu at 0) gets an operand exactly on it, to
+    check the convention there (PyTorch's: relu'(0) = 0).
+
+    The kink operand is an input set to the kink, or ``x - c`` with ``c`` equal to the input, so
+    it is exact in every backend. Further nodes follow as in :func:`cases`.
+    """
+    available = _resolve_ops(ops)
+    _check_count("max_nodes", max_nodes, 2)
+    kinked = [name for name in available if OPS[name].kinks]
+    if not kinked:
+        raise InvalidArgument(f"ops={ops!r} has no op with a kink")
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> Case:
+        point = _inputs(draw, 1, 3, -3.0, 3.0)
+        name = draw(st.sampled_from(kinked))
+        kink = draw(st.sampled_from(OPS[name].kinks))
+        i = draw(st.integers(0, len(point) - 1))
+        shifted = "sub" in available and "right" in available["sub"] and draw(st.booleans())
+        if not shifted:
+            point[i] = kink.at
+        builder = _Builder(point, DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE)
+        if shifted:
+            builder.add(Node("sub", (i,), const=point[i] - kink.at, side="right"))
+        at = len(builder.values) - 1 if shifted else i
+        assume(builder.add(Node(name, (at,)), exact_kinks=True))
+        _grow(draw, builder, available, 0, max_nodes - len(builder.nodes))
+        return Case(builder.expression(), builder.point, family="kink", exact_kinks=True)
+
+    return draw_case()
+
+
+def wide_cases(
+    *, ops: OpsArg = None, max_nodes: int = 8, max_value: float = 1e3
+) -> SearchStrategy[Case]:
+    """Cases with inputs up to ``±max_value`` (default 1e3), where naive exp, tanh and sigmoid
+    formulas overflow; node values may be anything short of overflow."""
+    available = _resolve_ops(ops)
+    _check_count("max_nodes", max_nodes, 1)
+    _check_range(-max_value, max_value)
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> Case:
+        builder = _Builder(_inputs(draw, 1, 3, -max_value, max_value), 1e-6, 1e300)
+        _grow(draw, builder, available, 1, max_nodes)
+        return Case(builder.expression(), builder.point, family="wide", max_magnitude=1e300)
+
+    return draw_case()
+
+
+_SQUASH = ("tanh", "sigmoid")
+
+
+def deep_chains(
+    *, ops: OpsArg = None, min_depth: int = 10_000, max_depth: int = 12_000
+) -> SearchStrategy[Case]:
+    """Very deep expressions (default 10,000 to 12,000 op nodes, beyond Python's recursion limit)
+    made by repeating a short drawn pattern of steps, each ending in a squashing op (tanh or
+    sigmoid) so values stay bounded; steps may add the node from two steps back (a residual, so
+    nodes are shared all along the chain)."""
+    available = _resolve_ops(ops)
+    _check_count("min_depth", min_depth, 1)
+    _check_count("max_depth", max_depth, 1)
+    _check_order("min_depth", min_depth, "max_depth", max_depth)
+    squash = [name for name in _SQUASH if name in available]
+    if not squash:
+        raise InvalidArgument(f"ops={ops!r}: deep chains need tanh or sigmoid")
+    steps = [
+        n for n in ("neg", "tanh", "sigmoid") if n in available
+    ] + [n for n in ("add", "mul") if n in available and "right" in available[n]]
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> Case:
+        pattern = draw(st.lists(st.sampled_from(steps or squash), max_size=3))
+        pattern.append(draw(st.sampled_from(squash)))
+        residual = "add" in available and "nodes" in available["add"] and draw(st.booleans())
+        depth = draw(st.integers(min_depth, max_depth))
+        x = draw(st.floats(-2, 2))
+        nodes: list[Node] = []
+        while len(nodes) < depth:
+            for name in pattern:
+                last = len(nodes)  # index of the newest node (one input before the op nodes)
+                if name in ("add", "mul"):
+                    nodes.append(Node(name, (last,), const=0.5, side="right"))
+                else:
+                    nodes.append(Node(name, (last,)))
+            if residual and len(nodes) >= 2:
+                nodes.append(Node("add", (len(nodes), len(nodes) - 1)))
+                nodes.append(Node("tanh", (len(nodes),)))
+        return Case(Expression(1, tuple(nodes)), (x,), family="deep")
+
+    return draw_case()

@@ -1,0 +1,87 @@
+"""Where a point is a fair test of an expression: every node defined, finite, bounded, and away
+from domain edges and kinks by a margin (so finite differences on either side see one smooth
+piece). Read by the strategies when they choose points and by the verdict before it judges."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from strategies.expression import Expression, Node
+from strategies.ops import OPS
+
+__all__ = ["DEFAULT_MARGIN", "DEFAULT_MAX_MAGNITUDE", "float_values", "node_problem", "point_problem"]
+
+DEFAULT_MARGIN = 1e-2
+"""Smallest distance, relative to ``1 + |operand|``, from a domain edge or kink."""
+
+DEFAULT_MAX_MAGNITUDE = 1e6
+"""Largest node value of an ordinary case; wide cases raise it to just below overflow."""
+
+
+def node_problem(
+    node: Node,
+    operands: Sequence[float],
+    value: float,
+    *,
+    margin: float = DEFAULT_MARGIN,
+    max_magnitude: float = DEFAULT_MAX_MAGNITUDE,
+    exact_kinks: bool = False,
+) -> str | None:
+    """Why ``value = node(operands)`` is not a fair test point, or None when it is.
+
+    With ``exact_kinks`` an operand lying exactly on a kink is fair (to check the convention
+    there); one merely near a kink never is.
+    """
+    op = OPS[node.op]
+    edge = op.edge(operands, node.form)
+    scale = 1.0 + max(abs(x) for x in operands)
+    if not edge > margin * scale:
+        return f"{node.op} operands {list(operands)!r} within {margin} of its domain edge"
+    for kink in op.kinks:
+        distance = abs(operands[0] - kink.at)
+        if distance == 0.0 and exact_kinks:
+            continue
+        if distance <= margin * scale:
+            return f"{node.op} operand {operands[0]!r} near its kink at {kink.at!r}"
+    if math.isnan(value) or not abs(value) <= max_magnitude:
+        return f"{node.op} value {value!r} beyond magnitude {max_magnitude:g}"
+    return None
+
+
+def float_values(expression: Expression, point: Sequence[float]) -> list[float]:
+    """Every node's value in plain float arithmetic (overflow gives inf, outside domain nan)."""
+    values = list(map(float, point))
+    for node in expression.nodes:
+        operands = node.operands(values)
+        try:
+            values.append(float(OPS[node.op].float_fn(*operands)))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            values.append(math.nan)
+    return values
+
+
+def point_problem(
+    expression: Expression,
+    point: Sequence[float],
+    *,
+    margin: float = DEFAULT_MARGIN,
+    max_magnitude: float = DEFAULT_MAX_MAGNITUDE,
+    exact_kinks: bool = False,
+) -> str | None:
+    """Why ``point`` is not a fair test point for ``expression``, or None when it is."""
+    if any(not math.isfinite(x) for x in point):
+        return f"point {list(point)!r} is not finite"
+    values = float_values(expression, point)
+    for k, node in enumerate(expression.nodes, start=expression.n_inputs):
+        problem = node_problem(
+            node,
+            node.operands(values),
+            values[k],
+            margin=margin,
+            max_magnitude=max_magnitude,
+            exact_kinks=exact_kinks,
+        )
+        if problem is not None:
+            return f"{expression.name(k)}: {problem}"
+    return None

@@ -1,0 +1,250 @@
+"""The expression IR: an immutable SSA list of nodes that every backend interprets.
+
+Indices 0 .. n_inputs-1 are the inputs ``x0, x1, ...``; each op node after them names its operands
+by index into earlier nodes, so one node can feed many (shared subexpressions by construction), and
+carries at most one Python-number constant together with the side it stands on. The last node is
+the output. Nothing else in the project defines expression structure: backends supply one function
+that applies an op row to operands, and :func:`interpret` does the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from strategies.ops import OPS, Form, Op
+
+__all__ = ["FORMAT", "Expression", "Node", "interpret"]
+
+FORMAT = "gradtrio.expression/1"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One op node: ``op`` applied to earlier nodes ``args`` and, for a binary op with one node
+    operand, the constant ``const`` standing on ``side`` ("left" for ``2 - x``, "right" for
+    ``x - 2``)."""
+
+    op: str
+    args: tuple[int, ...]
+    const: float | None = None
+    side: Literal["left", "right"] | None = None
+
+    @property
+    def form(self) -> Form:
+        return "nodes" if self.side is None else self.side
+
+    def operands(self, values: Sequence[T]) -> list[T | float]:
+        """The operands in call order, taken from ``values`` with the constant in its place."""
+        picked: list[T | float] = [values[i] for i in self.args]
+        if self.side == "left":
+            picked.insert(0, self.const)  # type: ignore[arg-type]
+        elif self.side == "right":
+            picked.append(self.const)  # type: ignore[arg-type]
+        return picked
+
+
+@dataclass(frozen=True)
+class Expression:
+    """An expression DAG over ``n_inputs`` inputs; see the module docstring for the layout."""
+
+    n_inputs: int
+    nodes: tuple[Node, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.n_inputs, int) or self.n_inputs < 1:
+            raise ValueError(f"n_inputs={self.n_inputs!r}: expected an int >= 1")
+        for k, node in enumerate(self.nodes):
+            _validate_node(node, self.n_inputs + k)
+
+    # -- shape -------------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        """Number of nodes, inputs included."""
+        return self.n_inputs + len(self.nodes)
+
+    @property
+    def output(self) -> int:
+        return self.size - 1
+
+    def node(self, index: int) -> Node:
+        return self.nodes[index - self.n_inputs]
+
+    def name(self, index: int) -> str:
+        return f"x{index}" if index < self.n_inputs else f"n{index}"
+
+    def consumers(self) -> list[list[int]]:
+        """For each node, the distinct later nodes that use it, in order."""
+        out: list[list[int]] = [[] for _ in range(self.size)]
+        for k, node in enumerate(self.nodes, start=self.n_inputs):
+            for i in dict.fromkeys(node.args):
+                out[i].append(k)
+        return out
+
+    def has_shared_node(self) -> bool:
+        """True when some node feeds two or more later nodes."""
+        return any(len(c) >= 2 for c in self.consumers())
+
+    def has_repeated_operand(self) -> bool:
+        """True when some node uses one operand twice (``x * x``)."""
+        return any(len(n.args) == 2 and n.args[0] == n.args[1] for n in self.nodes)
+
+    def live(self) -> list[bool]:
+        """Which nodes the output depends on."""
+        alive = [False] * self.size
+        alive[self.output] = True
+        for k in range(self.size - 1, self.n_inputs - 1, -1):
+            if alive[k]:
+                for i in self.node(k).args:
+                    alive[i] = True
+        return alive
+
+    def ops_used(self) -> list[str]:
+        return sorted({n.op for n in self.nodes})
+
+    # -- serialization -----------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        nodes = []
+        for n in self.nodes:
+            row: dict[str, Any] = {"op": n.op, "args": list(n.args)}
+            if n.side is not None:
+                row["const"] = n.const
+                row["side"] = n.side
+            nodes.append(row)
+        return {"format": FORMAT, "inputs": self.n_inputs, "nodes": nodes}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Expression:
+        """Rebuild from :meth:`to_dict` output; ``ValueError`` naming the bad field otherwise."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            got = data.get("format") if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"format={got!r}: expected a {FORMAT!r} object")
+        try:
+            nodes = tuple(
+                Node(
+                    op=row["op"],
+                    args=tuple(row["args"]),
+                    const=None if row.get("side") is None else float(row["const"]),
+                    side=row.get("side"),
+                )
+                for row in data["nodes"]
+            )
+            return cls(n_inputs=data["inputs"], nodes=nodes)
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed expression: missing or mistyped field {exc}") from None
+
+    def to_json(self) -> str:
+        # json writes floats with repr, which round-trips every binary float exactly.
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> Expression:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not JSON: {exc}") from None
+        return cls.from_dict(data)
+
+    # -- printing ----------------------------------------------------------------------------
+    def node_source(self, index: int) -> str:
+        """Python source for one op node, in terms of its operands' names."""
+        node = self.node(index)
+        return OPS[node.op].source(node.operands([self.name(i) for i in range(self.size)]))
+
+    def to_python(
+        self,
+        point: Sequence[float],
+        *,
+        engine: str = "Value",
+        engine_import: str = "from autograd import Value",
+        backward: str = "backward()",
+    ) -> str:
+        """A standalone snippet that builds this expression at ``point`` and prints the output
+        value and every input's gradient."""
+        lines = [engine_import] if engine_import else []
+        lines += [f"{self.name(i)} = {engine}({float(point[i])!r})" for i in range(self.n_inputs)]
+        lines += [f"{self.name(k)} = {self.node_source(k)}" for k in range(self.n_inputs, self.size)]
+        out = self.name(self.output)
+        inputs = ", ".join(f"{self.name(i)}.grad" for i in range(self.n_inputs))
+        lines += [f"{out}.{backward}", f"print({out}.data, [{inputs}])"]
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        body = "; ".join(f"{self.name(k)} = {self.node_source(k)}" for k in
+                         range(self.n_inputs, self.size))
+        return body or self.name(self.output)
+
+    def to_dot(
+        self,
+        *,
+        point: Sequence[float] | None = None,
+        highlight: Iterable[int] = (),
+        title: str = "",
+    ) -> str:
+        """Graphviz DOT for the DAG; nodes in ``highlight`` are drawn red."""
+        marked = set(highlight)
+        lines = ["digraph expression {", "  rankdir=LR;", '  node [fontname="monospace"];']
+        if title:
+            lines.append(f'  labelloc=t; label="{_dot_escape(title)}";')
+        for i in range(self.size):
+            if i < self.n_inputs:
+                value = f" = {point[i]!r}" if point is not None else ""
+                label, shape = f"{self.name(i)}{value}", "box"
+            else:
+                label, shape = f"{self.name(i)} = {self.node_source(i)}", "ellipse"
+            style = ', color=red, fontcolor=red, penwidth=2' if i in marked else ""
+            lines.append(f'  {self.name(i)} [label="{_dot_escape(label)}", shape={shape}{style}];')
+        for k in range(self.n_inputs, self.size):
+            for i in self.node(k).args:
+                lines.append(f"  {self.name(i)} -> {self.name(k)};")
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+
+def _dot_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _validate_node(node: Any, index: int) -> None:
+    if not isinstance(node, Node):
+        raise ValueError(f"node {index}={node!r}: expected a Node")
+    op: Op | None = OPS.get(node.op)
+    if op is None:
+        raise ValueError(f"node {index} op={node.op!r}: expected one of {', '.join(OPS)}")
+    if node.side not in (None, "left", "right"):
+        raise ValueError(f"node {index} side={node.side!r}: expected 'left', 'right' or None")
+    node_operands = op.arity - (node.side is not None)
+    if len(node.args) != node_operands or node.side is not None and op.arity != 2:
+        raise ValueError(
+            f"node {index} ({node.op}) args={list(node.args)!r}: expected {op.arity} operands, "
+            "one of which may be a constant for a binary op"
+        )
+    for i in node.args:
+        if not isinstance(i, int) or not 0 <= i < index:
+            raise ValueError(f"node {index} operand={i!r}: expected an index of an earlier node")
+    if node.side is not None and not (
+        isinstance(node.const, float) and math.isfinite(node.const)
+    ):
+        raise ValueError(f"node {index} const={node.const!r}: expected a finite float")
+
+
+def interpret(
+    expression: Expression,
+    inputs: Sequence[T],
+    apply: Callable[[Op, Node, list[Any]], T],
+) -> list[T]:
+    """Evaluate ``expression`` in any backend: ``apply(op_row, node, operands)`` computes one node
+    from its operands (earlier results, with the constant in place). Returns every node's result,
+    inputs first; a shared node is the same object wherever it is used."""
+    if len(inputs) != expression.n_inputs:
+        raise ValueError(
+            f"point has {len(inputs)} values: expected {expression.n_inputs} for {expression}"
+        )
+    values: list[Any] = list(inputs)
+    for node in expression.nodes:
+        values.append(apply(OPS[node.op], node, node.operands(values)))
+    return values
