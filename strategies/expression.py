@@ -162,6 +162,8 @@ class Expression:
         engine: str = "Value",
         engine_import: str = "from autograd import Value",
         backward: str = "backward()",
+        value_attr: str = "data",
+        grad_attr: str = "grad",
     ) -> str:
         """A standalone snippet that builds this expression at ``point`` and prints the output
         value and every input's gradient."""
@@ -169,8 +171,12 @@ class Expression:
         lines += [f"{self.name(i)} = {engine}({float(point[i])!r})" for i in range(self.n_inputs)]
         lines += [f"{self.name(k)} = {self.node_source(k)}" for k in range(self.n_inputs, self.size)]
         out = self.name(self.output)
-        inputs = ", ".join(f"{self.name(i)}.grad" for i in range(self.n_inputs))
-        lines += [f"{out}.{backward}", f"print({out}.data, [{inputs}])"]
+        inputs = ", ".join(f"{self.name(i)}.{grad_attr}" for i in range(self.n_inputs))
+        lines += [
+            f"{out}.{backward}",
+            f'print("value:", {out}.{value_attr})',
+            f'print("grads:", [{inputs}])',
+        ]
         return "\n".join(lines) + "\n"
 
     def __str__(self) -> str:

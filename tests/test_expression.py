@@ -1,0 +1,76 @@
+"""The expression IR: JSON round trip, printed snippets that run, DOT, validation."""
+
+import contextlib
+import io
+import math
+
+import pytest
+from hypothesis import given
+
+from checks import resolve_engine
+from strategies import Expression, Node, cases, expressions
+
+
+@given(expressions())
+def test_json_round_trip_is_exact(expression):
+    assert Expression.from_json(expression.to_json()) == expression
+
+
+@given(cases(max_nodes=8))
+def test_printed_snippet_runs_and_reproduces_the_engine(case):
+    source = case.expression.to_python(case.point)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(source, "<snippet>", "exec"), {})
+    value_line, grads_line = out.getvalue().replace("inf", "math.inf").splitlines()
+    printed_value = eval(value_line.removeprefix("value: "), {"math": math})
+    printed_grads = eval(grads_line.removeprefix("grads: "), {"math": math})
+    run = resolve_engine(None).run(case.expression, case.point)
+    assert printed_value == run.value
+    assert printed_grads == run.grads
+
+
+def test_snippet_keeps_reflected_constants_on_their_side():
+    e = Expression(1, (Node("sub", (0,), const=2.0, side="left"),
+                       Node("pow", (1,), const=0.1, side="left")))
+    source = e.to_python([0.5])
+    assert "n1 = 2.0 - x0" in source
+    assert "n2 = 0.1 ** n1" in source
+
+
+def test_dot_marks_highlighted_nodes():
+    e = Expression(1, (Node("mul", (0, 0)), Node("tanh", (1,))))
+    dot = e.to_dot(point=[1.5], highlight=[1])
+    assert dot.startswith("digraph")
+    assert 'n1 [label="n1 = x0 * x0", shape=ellipse, color=red' in dot
+    assert "x0 -> n1;" in dot and "n1 -> n2;" in dot
+    assert "n2 [" in dot and "color=red" not in dot.split("n2 [")[1].split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    "n_inputs, nodes, message",
+    [
+        (0, (), "n_inputs=0"),
+        (1, (Node("cube", (0,)),), "op='cube'"),
+        (1, (Node("add", (1, 0)),), "operand=1"),
+        (1, (Node("exp", (0, 0)),), "expected 1 operands"),
+        (1, (Node("add", (0,), const=math.inf, side="right"),), "const=inf"),
+        (1, (Node("add", (0,), const=1.0, side="up"),), "side='up'"),
+    ],
+    ids=["no-inputs", "unknown-op", "forward-reference", "wrong-arity", "infinite-const",
+         "bad-side"],
+)
+def test_invalid_expressions_are_named(n_inputs, nodes, message):
+    with pytest.raises(ValueError, match=message):
+        Expression(n_inputs, nodes)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("[1, 2", "not JSON"), ('{"format": "other"}', "format='other'"),
+     ('{"format": "gradtrio.expression/1", "inputs": 1}', "missing or mistyped field")],
+    ids=["truncated", "foreign", "missing-nodes"],
+)
+def test_bad_json_is_a_clear_error(text, message):
+    with pytest.raises(ValueError, match=message):
+        Expression.from_json(text)

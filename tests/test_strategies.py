@@ -1,0 +1,150 @@
+"""The strategies: reuse, coverage, shrinking, domain margins, families and argument checks."""
+
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, find, given, settings
+from hypothesis.errors import InvalidArgument
+
+from strategies import (
+    OPS,
+    cases,
+    deep_chains,
+    expressions,
+    kink_cases,
+    point_problem,
+    points,
+    wide_cases,
+)
+from strategies.domain import float_values
+
+
+def collect(strategy, n):
+    out = []
+
+    @settings(max_examples=n, database=None, suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def gather(x):
+        out.append(x)
+
+    gather()
+    return out
+
+
+def test_default_run_reuses_nodes_and_covers_every_op():
+    drawn = collect(cases(), 300)
+    shared = sum(c.expression.has_shared_node() for c in drawn) / len(drawn)
+    ops = Counter(n.op for c in drawn for n in c.expression.nodes)
+    assert shared >= 0.40, f"only {shared:.0%} of cases share a node"
+    assert set(ops) == set(OPS), f"never drawn: {set(OPS) - set(ops)}"
+
+
+def test_constants_appear_on_both_sides_and_operands_repeat():
+    drawn = collect(cases(), 300)
+    sides = Counter(n.side for c in drawn for n in c.expression.nodes)
+    assert sides["left"] and sides["right"]
+    assert any(c.expression.has_repeated_operand() for c in drawn)
+
+
+@given(cases())
+def test_case_points_keep_the_domain_margin(case):
+    assert point_problem(case.expression, case.point) is None
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(expressions(max_nodes=8).flatmap(lambda e: points(e).map(lambda p: (e, p))))
+def test_points_for_a_given_expression_keep_the_margin(pair):
+    expression, point = pair
+    assert point_problem(expression, point) is None
+
+
+def test_points_need_no_heavy_filtering():
+    # Raises FailedHealthCheck(filter_too_much) if the points strategy rejects too often.
+    collect(expressions(max_nodes=8).flatmap(points), 200)
+
+
+def test_shrinks_self_multiplication_to_one_node():
+    def squares_something(case):
+        return any(n.op == "mul" and n.args[0] == n.args[1] for n in case.expression.nodes)
+
+    found = find(cases(), squares_something, settings=settings(database=None, max_examples=2000))
+    assert len(found.expression.nodes) <= 2, found.expression
+
+
+def test_shrinks_shared_node_to_a_small_case():
+    found = find(cases(), lambda c: c.expression.has_shared_node(),
+                 settings=settings(database=None, max_examples=2000))
+    assert len(found.expression.nodes) <= 3, found.expression
+
+
+@given(kink_cases())
+def test_kink_cases_put_an_operand_exactly_on_a_kink(case):
+    values = float_values(case.expression, case.point)
+    on_kink = [n for n in case.expression.nodes for k in OPS[n.op].kinks
+               if n.operands(values)[0] == k.at]
+    assert on_kink
+    assert point_problem(case.expression, case.point, exact_kinks=True) is None
+
+
+@given(wide_cases())
+def test_wide_cases_reach_large_inputs_without_overflow(case):
+    assert all(abs(x) <= 1e3 for x in case.point)
+    assert point_problem(case.expression, case.point, margin=1e-6, max_magnitude=1e300) is None
+
+
+def test_wide_cases_include_inputs_beyond_naive_overflow():
+    drawn = collect(wide_cases(), 200)
+    assert any(abs(x) > 400 for c in drawn for x in c.point)
+
+
+@settings(max_examples=3, deadline=None)
+@given(deep_chains())
+def test_deep_chains_are_deeper_than_the_recursion_limit(case):
+    import sys
+
+    assert len(case.expression.nodes) >= 10_000 > sys.getrecursionlimit()
+    assert point_problem(case.expression, case.point, max_magnitude=1e3) is None
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: cases(max_nodes=0), "max_nodes=0"),
+        (lambda: cases(ops=["add", "cube"]), "unknown op 'cube'"),
+        (lambda: cases(min_nodes=5, max_nodes=2), "max_nodes=2 < min_nodes=5"),
+        (lambda: cases(min_inputs=3, max_inputs=1), "max_inputs=1 < min_inputs=3"),
+        (lambda: cases(min_value=2.0, max_value=-2.0), "max_value=-2.0 < min_value=2.0"),
+        (lambda: cases(ops="add"), "ops='add'"),
+        (lambda: cases(ops={"add": ["sideways"]}), "form 'sideways'"),
+        (lambda: cases(margin=2), "margin=2"),
+        (lambda: deep_chains(min_depth=10, max_depth=5), "max_depth=5 < min_depth=10"),
+        (lambda: kink_cases(ops=["add"]), "no op with a kink"),
+        (lambda: points("x"), "expression='x'"),
+    ],
+    ids=["cases(max_nodes=0)", "cases(ops=[..., 'cube'])", "cases(min_nodes=5, max_nodes=2)",
+         "cases(min_inputs=3, max_inputs=1)", "cases(min_value=2, max_value=-2)",
+         "cases(ops='add')", "cases(ops={'add': ['sideways']})", "cases(margin=2)",
+         "deep_chains(min_depth=10, max_depth=5)", "kink_cases(ops=['add'])", "points('x')"],
+)
+def test_bad_arguments_raise_invalid_argument(make, message):
+    with pytest.raises(InvalidArgument, match=message.replace("[", r"\[").replace("(", r"\(")):
+        make()
+
+
+@given(cases(ops={"add": ["nodes"], "tanh": ["nodes"]}))
+def test_op_subsets_are_respected(case):
+    assert {n.op for n in case.expression.nodes} <= {"add", "tanh"}
+    assert all(n.side is None for n in case.expression.nodes)
+
+
+def test_profiles_are_registered_and_selectable(monkeypatch):
+    from hypothesis import settings as hsettings
+
+    from strategies.profiles import load_profile
+
+    monkeypatch.setenv("HYPOTHESIS_PROFILE", "ci")
+    assert load_profile() == "ci"
+    assert hsettings.default.derandomize is True
+    with pytest.raises(ValueError, match="HYPOTHESIS_PROFILE='fast'"):
+        load_profile("fast")
+    load_profile("dev")
