@@ -18,7 +18,7 @@ from checks.api import FAILURES, CheckFailure
 from checks.engine import Engine
 from checks.report import format_verdict, reproducer
 from checks.verdict import Verdict, judge
-from strategies.dags import Case, cases, deep_chains, kink_cases, wide_cases
+from strategies.dags import Case, cases, deep_chains, kink_cases, mlp_cases, wide_cases
 from strategies.ops import OPS
 
 __all__ = ["RunResult", "families", "run"]
@@ -88,6 +88,10 @@ def families(engine: Engine, max_nodes: int) -> dict[str, st.SearchStrategy[Case
     if any(OPS[name].kinks for name in ops):
         out["kink"] = kink_cases(ops=ops, max_nodes=max(2, min(max_nodes, 8)))
     out["wide"] = wide_cases(ops=ops, max_nodes=max(1, min(max_nodes, 8)))
+    mlp_needs = {"add": "left", "sub": "right", "mul": "right", "pow": "right"}
+    if all(form in ops.get(name, ()) for name, form in mlp_needs.items()) and {
+        "tanh", "relu"} <= set(ops):
+        out["mlp"] = mlp_cases()
     return out
 
 

@@ -6,7 +6,17 @@ Public: :func:`cases`, :func:`expressions`, :func:`points`, :func:`kink_cases`,
 registry :data:`OPS`, and the settings profiles. Everything else is internal.
 """
 
-from strategies.dags import Case, cases, deep_chains, expressions, kink_cases, points, wide_cases
+from strategies.dags import (
+    Case,
+    cases,
+    deep_chains,
+    expressions,
+    kink_cases,
+    mlp_cases,
+    points,
+    wide_cases,
+)
+from strategies.trace import trace
 from strategies.domain import point_problem
 from strategies.expression import Expression, Node, interpret
 from strategies.ops import OPS, Kink, Op, get_op, op_names
@@ -27,9 +37,11 @@ __all__ = [
     "interpret",
     "kink_cases",
     "load_profile",
+    "mlp_cases",
     "op_names",
     "point_problem",
     "points",
     "register_profiles",
+    "trace",
     "wide_cases",
 ]

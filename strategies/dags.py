@@ -28,6 +28,7 @@ __all__ = [
     "deep_chains",
     "expressions",
     "kink_cases",
+    "mlp_cases",
     "points",
     "wide_cases",
 ]
@@ -372,5 +373,46 @@ def deep_chains(
                 nodes.append(Node("add", (len(nodes), len(nodes) - 1)))
                 nodes.append(Node("tanh", (len(nodes),)))
         return Case(Expression(1, tuple(nodes)), (x,), family="deep")
+
+    return draw_case()
+
+
+def mlp_cases(
+    *, max_inputs: int = 3, max_hidden: int = 4, max_samples: int = 4
+) -> SearchStrategy[Case]:
+    """The graph users of such engines build: an ``autograd.nn.MLP`` (1 or 2 hidden layers, relu
+    or tanh) with a squared-error loss over a few samples, traced into an expression whose inputs
+    are the network's parameters (the samples are constants). Shrinks toward one input, one
+    hidden unit and one sample."""
+    _check_count("max_inputs", max_inputs, 1)
+    _check_count("max_hidden", max_hidden, 1)
+    _check_count("max_samples", max_samples, 1)
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> Case:
+        import random
+
+        from autograd.nn import MLP
+        from strategies.trace import Tape
+
+        nin = draw(st.integers(1, max_inputs))
+        hidden = draw(st.lists(st.integers(1, max_hidden), min_size=1, max_size=2))
+        activation = draw(st.sampled_from(["tanh", "relu"]))
+        mlp = MLP(nin, [*hidden, 1], rng=random.Random(draw(st.integers(0, 2**32 - 1))),
+                  activation=activation)
+        tape = Tape()
+        for layer in mlp.layers:  # the network's own code runs on tracers in its parameters' place
+            for neuron in layer.neurons:
+                neuron.w = [tape.input(w.data) for w in neuron.w]
+                neuron.b = tape.input(neuron.b.data)
+        data = st.floats(-2, 2, allow_nan=False)
+        samples = draw(st.lists(st.tuples(st.lists(data, min_size=nin, max_size=nin), data),
+                                min_size=1, max_size=max_samples))
+        loss: Any = 0.0
+        for x, y in samples:
+            loss = loss + (mlp(x) - y) ** 2
+        expression = tape.expression()
+        assume(point_problem(expression, tape.point) is None)
+        return Case(expression, tuple(tape.point), family="mlp")
 
     return draw_case()

@@ -1,0 +1,93 @@
+"""The three oracles, each on its own: exactness, linear cost under reuse, error estimates."""
+
+import math
+import time
+
+import mpmath
+import pytest
+from hypothesis import given
+
+from checks import resolve_engine
+from checks.oracle_fd import fd_gradients
+from checks.oracle_sympy import reference
+from checks.oracle_torch import torch_gradients
+from strategies import Expression, Node, cases
+
+
+def forward_of(expression):
+    engine = resolve_engine(None)
+    return lambda p: engine.forward(expression, p)
+
+
+def test_binary_floats_enter_the_reference_exactly():
+    e = Expression(1, (Node("mul", (0,), const=10.0, side="right"),))
+    ref = reference(e, [0.1])
+    with mpmath.workdps(40):
+        assert ref.value == mpmath.mpf(0.1) * 10
+        assert ref.value != 1  # 0.1 is the double nearest 1/10, not 1/10
+
+
+def test_reference_is_linear_in_a_dag_that_would_expand_exponentially():
+    # n_k = n_(k-1) + n_(k-1): as a tree, 2**400 leaves; as a DAG, 400 nodes.
+    nodes = tuple(Node("add", (k, k)) for k in range(400))
+    start = time.perf_counter()
+    ref = reference(Expression(1, nodes), [0.75])
+    elapsed = time.perf_counter() - start
+    with mpmath.workdps(40):
+        assert ref.grads[0] == mpmath.mpf(2) ** 400
+        assert ref.value == mpmath.mpf(0.75) * 2**400
+    assert elapsed < 5, f"{elapsed:.1f} s for 400 nodes"
+
+
+@given(cases())
+def test_torch_and_sympy_agree_within_the_rounding_bound(case):
+    ref = reference(case.expression, case.point)
+    torch = torch_gradients(case.expression, case.point)
+    assert abs(torch.value - float(ref.value)) <= ref.value_bounds[-1]
+    for t, r, bound in zip(torch.grads, ref.grads, ref.grad_bounds):
+        assert abs(t - float(r)) <= bound, (t, float(r), bound)
+
+
+def test_rounding_bound_covers_tanh_saturation():
+    # tanh'(x) = 1 - tanh(x)**2 computed from the output loses digits as tanh -> 1.
+    e = Expression(1, (Node("tanh", (0,)),))
+    ref = reference(e, [10.0])
+    torch = torch_gradients(e, [10.0])
+    error = abs(torch.grads[0] - float(ref.grads[0]))
+    assert error > 0  # the float64 result really is off here
+    assert error <= ref.grad_bounds[0]
+    assert ref.grad_bounds[0] < 1e-14  # ...and the bound stays tight
+
+
+def test_shared_node_is_one_tensor_in_torch():
+    e = Expression(1, (Node("mul", (0, 0)), Node("add", (1, 1))))  # 2 * x**2
+    result = torch_gradients(e, [3.0])
+    assert result.value == 18.0
+    assert result.grads == [12.0]
+    assert result.node_grads[1] == 2.0
+
+
+@given(cases(max_nodes=6))
+def test_reliable_finite_differences_match_the_reference(case):
+    estimates = fd_gradients(forward_of(case.expression), case.expression, case.point)
+    ref = reference(case.expression, case.point)
+    for est, exact in zip(estimates, ref.grads):
+        if est.reliable:
+            assert abs(est.value - float(exact)) <= est.error + 1e-12 * abs(float(exact))
+
+
+def test_finite_differences_are_accurate_on_a_smooth_function():
+    e = Expression(2, (Node("mul", (0, 1)), Node("sigmoid", (2,)), Node("exp", (3,))))
+    estimates = fd_gradients(forward_of(e), e, [0.3, -1.2])
+    ref = reference(e, [0.3, -1.2])
+    for est, exact in zip(estimates, ref.grads):
+        assert est.reliable
+        assert math.isclose(est.value, float(exact), rel_tol=1e-10)
+
+
+@pytest.mark.parametrize("x", [0.0, 1e-4, -1e-3], ids=["on-kink", "just-right", "just-left"])
+def test_finite_differences_near_a_kink_are_unreliable(x):
+    e = Expression(1, (Node("relu", (0,)),))
+    (estimate,) = fd_gradients(forward_of(e), e, [x])
+    assert not estimate.reliable
+    assert "kink" in estimate.why
