@@ -1,0 +1,398 @@
+"""The engine against published values and PyTorch float64, never against itself."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+
+from autograd import Value
+
+
+def torch_leaf(x: float) -> torch.Tensor:
+    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+
+def torch_grad(t: torch.Tensor) -> float:
+    """The gradient PyTorch left on ``t``; no gradient at all means zero."""
+    return 0.0 if t.grad is None else t.grad.item()
+
+
+def engine_and_torch(fn: Callable[..., Any], *point: float) -> tuple[tuple, tuple]:
+    """``fn`` at ``point`` in both engines: (value, grads) from this engine and from PyTorch."""
+    xs = [Value(p) for p in point]
+    out = fn(*xs)
+    out.backward()
+    ts = [torch_leaf(p) for p in point]
+    tout = fn(*ts)
+    tout.backward()
+    ours = (out.data, tuple(x.grad for x in xs))
+    theirs = (tout.item(), tuple(torch_grad(t) for t in ts))
+    return ours, theirs
+
+
+def assert_close(ours: tuple, theirs: tuple, rel: float = 1e-12) -> None:
+    (value, grads), (t_value, t_grads) = ours, theirs
+    assert value == pytest.approx(t_value, rel=rel, abs=1e-300), "value"
+    assert grads == pytest.approx(t_grads, rel=rel, abs=1e-300), "grads"
+
+
+# --- published values ----------------------------------------------------------------------
+
+
+def micrograd_readme_expression(a: Any, b: Any) -> Any:
+    """The expression from micrograd's README, with ``+=`` written out."""
+    c = a + b
+    d = a * b + b**3
+    c = c + (c + 1)
+    c = c + (1 + c + (-a))
+    d = d + (d * 2 + (b + a).relu())
+    d = d + (3 * d + (b - a).relu())
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    return g
+
+
+def test_micrograd_readme_expression_matches_the_published_values() -> None:
+    a, b = Value(-4.0), Value(2.0)
+    g = micrograd_readme_expression(a, b)
+    g.backward()
+    assert g.data == pytest.approx(24.7041, abs=1e-4)
+    assert a.grad == pytest.approx(138.8338, abs=1e-4)
+    assert b.grad == pytest.approx(645.5773, abs=1e-4)
+
+
+def test_micrograd_readme_expression_matches_torch() -> None:
+    ours, theirs = engine_and_torch(micrograd_readme_expression, -4.0, 2.0)
+    assert_close(ours, theirs, rel=1e-10)
+
+
+def test_tanh_neuron_from_the_micrograd_lecture() -> None:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.backward()
+    assert o.data == pytest.approx(2**-0.5, abs=1e-12)
+    assert x1.grad == pytest.approx(-1.5, abs=1e-12)
+    assert w1.grad == pytest.approx(1.0, abs=1e-12)
+    assert x2.grad == pytest.approx(0.5, abs=1e-12)
+    assert w2.grad == 0.0
+
+
+def test_a_times_b_plus_b() -> None:
+    a, b = Value(2.0), Value(3.0)
+    c = a * b + b
+    c.backward()
+    assert (c.data, a.grad, b.grad) == (9.0, 3.0, 3.0)
+
+
+# --- every op against torch -----------------------------------------------------------------
+
+# (id, function, points); each function works on Values and on torch tensors alike.
+Points = list[tuple[float, ...]]
+ANYWHERE: Points = [(-1.7,), (0.3,), (2.2,)]
+POSITIVE: Points = [(0.3,), (1.2,), (2.2,)]
+PAIRS: Points = [(1.3, -0.7), (-2.1, 0.4), (0.6, 1.9)]
+POSITIVE_BASE: Points = [(1.3, -0.7), (0.4, 2.1), (2.5, 1.9)]
+
+OP_CASES: list[tuple[str, Callable[..., Any], Points]] = [
+    ("x + y", lambda x, y: x + y, PAIRS),
+    ("x + 2.5", lambda x: x + 2.5, ANYWHERE),
+    ("2.5 + x", lambda x: 2.5 + x, ANYWHERE),
+    ("x + 2 (int)", lambda x: x + 2, ANYWHERE),
+    ("x - y", lambda x, y: x - y, PAIRS),
+    ("x - 2.5", lambda x: x - 2.5, ANYWHERE),
+    ("2.5 - x", lambda x: 2.5 - x, ANYWHERE),
+    ("x * y", lambda x, y: x * y, PAIRS),
+    ("x * 2.5", lambda x: x * 2.5, ANYWHERE),
+    ("2.5 * x", lambda x: 2.5 * x, ANYWHERE),
+    ("x / y", lambda x, y: x / y, PAIRS),
+    ("x / 2.5", lambda x: x / 2.5, ANYWHERE),
+    ("2.5 / x", lambda x: 2.5 / x, ANYWHERE),
+    ("x ** 3", lambda x: x**3, ANYWHERE),
+    ("x ** -2", lambda x: x**-2, ANYWHERE),
+    ("x ** 2.5", lambda x: x**2.5, POSITIVE),
+    ("x ** 0", lambda x: x**0, ANYWHERE),
+    ("x ** y", lambda x, y: x**y, POSITIVE_BASE),
+    ("2.5 ** x", lambda x: 2.5**x, ANYWHERE),
+    ("0.5 ** x", lambda x: 0.5**x, ANYWHERE),
+    ("-x", lambda x: -x, ANYWHERE),
+    ("x.exp()", lambda x: x.exp(), ANYWHERE),
+    ("x.log()", lambda x: x.log(), POSITIVE),
+    ("x.tanh()", lambda x: x.tanh(), ANYWHERE),
+    ("x.sigmoid()", lambda x: x.sigmoid(), ANYWHERE),
+    ("x.relu()", lambda x: x.relu(), ANYWHERE),
+    # Each function inside an expression, so that a dropped chain-rule factor shows.
+    ("(x * y).exp() * y", lambda x, y: (x * y).exp() * y, PAIRS),
+    ("(x * x + 1).log() * y", lambda x, y: (x * x + 1).log() * y, PAIRS),
+    ("(x * y).tanh() * y", lambda x, y: (x * y).tanh() * y, PAIRS),
+    ("(x * y).sigmoid() * y", lambda x, y: (x * y).sigmoid() * y, PAIRS),
+    ("(x * y).relu() * y", lambda x, y: (x * y).relu() * y, PAIRS),
+    ("(x * y) ** 3 * y", lambda x, y: (x * y) ** 3 * y, PAIRS),
+    ("x * x (shared operand)", lambda x: x * x, ANYWHERE),
+    ("t + t (shared operand)", lambda x: x.tanh() + x.tanh(), ANYWHERE),
+    ("x * y / (x + y)", lambda x, y: x * y / (x + y), PAIRS),
+]
+
+OP_PARAMS = [
+    pytest.param(fn, point, id=f"{name} at {point}")
+    for name, fn, points in OP_CASES
+    for point in points
+]
+
+
+@pytest.mark.parametrize(("fn", "point"), OP_PARAMS)
+def test_op_matches_torch(fn: Callable[..., Any], point: tuple[float, ...]) -> None:
+    assert_close(*engine_and_torch(fn, *point))
+
+
+def test_a_constant_is_not_a_node() -> None:
+    x = Value(1.0)
+    for out in (x + 2, 2 + x, x - 2, 2 - x, x * 2, 2 * x, x / 2, 2 / x, x**2, 2**x):
+        assert out._prev == (x,)
+
+
+def test_reflected_subtraction_and_division_keep_their_order() -> None:
+    x = Value(0.5)
+    assert (2 - x).data == 1.5
+    assert (x - 2).data == -1.5
+    assert (2 / x).data == 4.0
+    assert (x / 2).data == 0.25
+
+
+@pytest.mark.parametrize(
+    "other", [None, "a", [1.0], 1 + 2j], ids=["None", "str", "list", "complex"]
+)
+def test_an_unsupported_operand_raises_type_error(other: Any) -> None:
+    x = Value(1.0)
+    for op in (
+        lambda: x + other,
+        lambda: other + x,
+        lambda: x - other,
+        lambda: other - x,
+        lambda: x * other,
+        lambda: x / other,
+        lambda: other / x,
+        lambda: x**other,
+        lambda: other**x,
+    ):
+        with pytest.raises(TypeError):
+            op()
+
+
+# --- domain errors ---------------------------------------------------------------------------
+
+DOMAIN_ERRORS = [
+    pytest.param(lambda: Value(-2.0).log(), "log(-2.0): input must be > 0", id="log(-2.0)"),
+    pytest.param(lambda: Value(0.0).log(), "log(0.0): input must be > 0", id="log(0.0)"),
+    pytest.param(
+        lambda: Value(1.5) / Value(0.0), "division by zero: 1.5 / 0.0", id="Value(1.5) / Value(0)"
+    ),
+    pytest.param(lambda: Value(1.5) / 0, "division by zero: 1.5 / 0.0", id="Value(1.5) / 0"),
+    pytest.param(lambda: 1.5 / Value(0.0), "division by zero: 1.5 / 0.0", id="1.5 / Value(0)"),
+    pytest.param(
+        lambda: Value(-2.0) ** 0.5,
+        "pow(-2.0, 0.5): a negative base needs an integer exponent",
+        id="Value(-2) ** 0.5",
+    ),
+    pytest.param(
+        lambda: Value(0.0) ** -1, "pow(0.0, -1.0): zero to a negative power", id="Value(0) ** -1"
+    ),
+    pytest.param(
+        lambda: Value(-1.0) ** Value(2.0),
+        "pow(-1.0, Value): base must be > 0 for a Value exponent",
+        id="Value(-1) ** Value(2)",
+    ),
+    pytest.param(
+        lambda: Value(0.0) ** Value(2.0),
+        "pow(0.0, Value): base must be > 0 for a Value exponent",
+        id="Value(0) ** Value(2)",
+    ),
+    pytest.param(lambda: (-2.0) ** Value(1.0), "rpow(-2.0, x): base must be > 0", id="-2 ** Value"),
+]
+
+
+@pytest.mark.parametrize(("op", "message"), DOMAIN_ERRORS)
+def test_out_of_domain_input_raises_value_error_naming_op_and_value(
+    op: Callable[[], Value], message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        op()
+
+
+def test_value_of_a_non_number_raises_type_error_naming_the_type() -> None:
+    with pytest.raises(TypeError, match="str"):
+        Value("a")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="NoneType"):
+        Value(None)  # type: ignore[arg-type]
+
+
+def test_data_is_always_a_python_float() -> None:
+    assert type(Value(2).data) is float
+    assert type((Value(2.0) + 1).data) is float
+    assert type((Value(2.0) * 3).data) is float
+    assert type((2 ** Value(3.0)).data) is float
+
+
+# --- IEEE conventions -------------------------------------------------------------------------
+
+OVERFLOWS = [
+    pytest.param(lambda x: x.exp(), 1000.0, id="exp(1000)"),
+    pytest.param(lambda x: x**400, 10.0, id="10.0 ** 400"),
+    pytest.param(lambda x: x**401, -10.0, id="-10.0 ** 401"),
+    pytest.param(lambda x: 10.0**x, 400.0, id="10.0 ** x at 400"),
+    pytest.param(lambda x: x * x, 1e200, id="x * x at 1e200"),
+    pytest.param(lambda x: 1.0 / x, 1e-310, id="1 / x at 1e-310"),
+]
+
+
+@pytest.mark.parametrize(("fn", "x"), OVERFLOWS)
+def test_overflow_gives_inf_like_torch(fn: Callable[[Any], Any], x: float) -> None:
+    (value, (grad,)), (t_value, (t_grad,)) = engine_and_torch(fn, x)
+    assert math.isinf(value)
+    assert (value, grad) == (t_value, t_grad)
+
+
+def test_value_pow_value_overflow_gives_inf() -> None:
+    x, y = Value(10.0), Value(400.0)
+    out = x**y
+    out.backward()
+    assert out.data == math.inf
+    assert x.grad == math.inf
+    assert y.grad == math.inf
+
+
+@pytest.mark.parametrize("x", [-800.0, 800.0, -1e308, 1e308])
+def test_sigmoid_and_tanh_are_finite_for_large_inputs(x: float) -> None:
+    for fn in (lambda v: v.sigmoid(), lambda v: v.tanh()):
+        (value, (grad,)), (t_value, (t_grad,)) = engine_and_torch(fn, x)
+        assert math.isfinite(value) and math.isfinite(grad)
+        assert (value, grad) == (t_value, t_grad)
+
+
+def test_sigmoid_far_left_is_exp() -> None:
+    # sigmoid(x) = e^x / (1 + e^x) = e^x (1 - e^x + ...), and e^-700 is far below an ulp of 1.
+    assert Value(-700.0).sigmoid().data == pytest.approx(math.exp(-700.0), rel=1e-15)
+
+
+def test_relu_derivative_at_zero_is_zero() -> None:
+    ours, theirs = engine_and_torch(lambda x: x.relu(), 0.0)
+    assert ours == theirs == (0.0, (0.0,))
+
+
+def test_sqrt_at_zero_has_infinite_derivative_like_torch() -> None:
+    ours, theirs = engine_and_torch(lambda x: x**0.5, 0.0)
+    assert ours == theirs == (0.0, (math.inf,))
+
+
+# --- backward semantics -------------------------------------------------------------------------
+
+
+def small_graph(a: Any, b: Any) -> tuple[Any, Any]:
+    """An intermediate node ``c`` and the output ``out``."""
+    c = a * b + a.tanh()
+    out = c * c + b
+    return c, out
+
+
+def torch_small_graph() -> dict[str, float]:
+    a, b = torch_leaf(0.7), torch_leaf(-1.3)
+    c, out = small_graph(a, b)
+    c.retain_grad()
+    out.backward()
+    return {"a": torch_grad(a), "b": torch_grad(b), "c": torch_grad(c)}
+
+
+def test_intermediate_grads_are_kept_after_backward() -> None:
+    expected = torch_small_graph()
+    a, b = Value(0.7), Value(-1.3)
+    c, out = small_graph(a, b)
+    out.backward()
+    assert c.grad == pytest.approx(expected["c"], rel=1e-12)
+    assert (a.grad, b.grad) == pytest.approx((expected["a"], expected["b"]), rel=1e-12)
+    assert out.grad == 1.0
+
+
+def test_backward_twice_doubles_leaves_and_recomputes_intermediates() -> None:
+    expected = torch_small_graph()
+    a, b = Value(0.7), Value(-1.3)
+    c, out = small_graph(a, b)
+    out.backward()
+    out.backward()
+    assert a.grad == pytest.approx(2 * expected["a"], rel=1e-12)
+    assert b.grad == pytest.approx(2 * expected["b"], rel=1e-12)
+    assert c.grad == pytest.approx(expected["c"], rel=1e-12)
+    assert out.grad == 1.0
+
+
+def test_backward_twice_gives_leaves_exactly_twice() -> None:
+    a, b = Value(0.7), Value(-1.3)
+    _, out = small_graph(a, b)
+    out.backward()
+    first = (a.grad, b.grad)
+    out.backward()
+    assert (a.grad, b.grad) == (2 * first[0], 2 * first[1])
+
+
+def test_backward_of_a_leaf_accumulates_one() -> None:
+    x = Value(3.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+def test_a_chain_of_a_million_nodes_back_propagates_without_recursion() -> None:
+    c = 1.0000001
+    x = Value(1.0)
+    y = x
+    for _ in range(500_000):  # 1,000,000 op nodes, alternating * and +
+        y = y * c
+        y = y + 1e-7
+    y.backward()
+    assert x.grad == pytest.approx(c**500_000, rel=1e-9)
+
+
+def test_zero_grad_zeroes_every_node_of_the_graph() -> None:
+    a, b = Value(0.7), Value(-1.3)
+    c, out = small_graph(a, b)
+    out.backward()
+    assert a.grad != 0.0 and b.grad != 0.0 and c.grad != 0.0
+    out.zero_grad()
+    assert (a.grad, b.grad, c.grad, out.grad) == (0.0, 0.0, 0.0, 0.0)
+
+
+# --- small things -------------------------------------------------------------------------------
+
+
+def test_repr() -> None:
+    assert repr(Value(2.0)) == "Value(data=2.0, grad=0.0)"
+    assert repr(Value(2, label="a")) == "Value(data=2.0, grad=0.0, label='a')"
+
+
+def test_label_can_be_set_after_construction() -> None:
+    x = Value(1.0) * 2
+    x.label = "twice"
+    assert x.label == "twice"
+    assert repr(x) == "Value(data=2.0, grad=0.0, label='twice')"
+
+
+def test_op_strings() -> None:
+    x, y = Value(1.0), Value(2.0)
+    assert [v._op for v in (x + y, x - y, x * y, x / y, x**y, -x, x.exp(), x.relu())] == [
+        "+",
+        "-",
+        "*",
+        "/",
+        "**",
+        "neg",
+        "exp",
+        "relu",
+    ]
+    assert x._op == ""
