@@ -32,9 +32,17 @@ __all__ = [
 class CheckFailure(AssertionError):
     """The engine disagrees with the oracles; the message is the full report."""
 
-    def __init__(self, verdict: Verdict, message: str) -> None:
+    def __init__(self, verdict: Verdict, message: str | None = None) -> None:
         super().__init__(message)
         self.verdict = verdict
+        self._message = message
+
+    def __str__(self) -> str:
+        # Formatting simplifies gradients with SymPy: done only when someone reads the message,
+        # not for every failing case met while shrinking.
+        if self._message is None:
+            self._message = format_verdict(self.verdict)
+        return self._message
 
 
 class GradientMismatch(CheckFailure):

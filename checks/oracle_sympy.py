@@ -167,40 +167,40 @@ def _rounding_bounds(
     for m_i terms. Returns bounds on every node's value and on every node's gradient, each
     already scaled by SAFETY and floored at UNDERFLOW_FLOOR.
     """
-    u = UNIT_ROUNDOFF
+    # In mpmath throughout: float64 would overflow (a huge derivative times a zero error is nan).
+    u = mpmath.mpf(UNIT_ROUNDOFF)
     n, n_in = expression.size, expression.n_inputs
-    e = [0.0] * n
-    eps: list[list[float]] = []
+    zero = mpmath.mpf(0)
+    e = [zero] * n
+    eps: list[list[Any]] = []
     for k in range(n_in, n):
         node = expression.node(k)
         r = OPS[node.op].roundoff
         d1, d2 = first[k - n_in], second[k - n_in]
         err_in = [e[i] for i in node.args]
-        vk = abs(float(values[k]))
-        e[k] = sum(abs(float(d)) * ei for d, ei in zip(d1, err_in)) + r * u * vk
+        vk = abs(values[k])
+        e[k] = sum((abs(d) * ei for d, ei in zip(d1, err_in)), zero) + r * u * vk
         row = []
         for j, d in enumerate(d1):
-            dj = float(d)
-            carried = sum(abs(float(x)) * el for x, el in zip(d2[j], err_in))
-            from_output = abs(float(d2[j][j] / d)) * vk if d != 0 else 0.0
-            row.append(carried + r * u * (abs(dj) + from_output))
+            carried = sum((abs(x) * el for x, el in zip(d2[j], err_in)), zero)
+            from_output = abs(d2[j][j] / d) * vk if d != 0 else zero
+            row.append(carried + r * u * (abs(d) + from_output))
         eps.append(row)
 
-    big_e = [0.0] * n
-    abs_terms = [0.0] * n
+    big_e = [zero] * n
+    abs_terms = [zero] * n
     count = [0] * n
     for k in range(n - 1, n_in - 1, -1):
         big_e[k] += (count[k] + 1) * u * abs_terms[k]
         node = expression.node(k)
-        gk = abs(float(adjoints[k]))
+        gk = abs(adjoints[k])
         for i, d, ek in zip(node.args, first[k - n_in], eps[k - n_in]):
-            dk = abs(float(d))
-            big_e[i] += big_e[k] * dk + gk * ek
-            abs_terms[i] += gk * dk
+            big_e[i] += big_e[k] * abs(d) + gk * ek
+            abs_terms[i] += gk * abs(d)
             count[i] += 1
     for i in range(n_in):
         big_e[i] += (count[i] + 1) * u * abs_terms[i]
     return (
-        [SAFETY * x + UNDERFLOW_FLOOR for x in e],
-        [SAFETY * x + UNDERFLOW_FLOOR for x in big_e],
+        [float(SAFETY * x) + UNDERFLOW_FLOOR for x in e],
+        [float(SAFETY * x) + UNDERFLOW_FLOOR for x in big_e],
     )

@@ -46,6 +46,7 @@ class Case:
     family: str = "interior"
     exact_kinks: bool = False
     max_magnitude: float = DEFAULT_MAX_MAGNITUDE
+    overflow_output: bool = False
 
 
 # -- argument validation ------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class _Builder:
         self.margin = margin
         self.max_magnitude = max_magnitude
 
-    def add(self, node: Node, *, exact_kinks: bool = False) -> bool:
+    def add(self, node: Node, *, exact_kinks: bool = False, overflow: bool = False) -> bool:
         operands = node.operands(self.values)
         try:
             value = float(OPS[node.op].float_fn(*operands))
@@ -123,12 +124,21 @@ class _Builder:
             margin=self.margin,
             max_magnitude=self.max_magnitude,
             exact_kinks=exact_kinks,
+            overflow=overflow,
         )
-        if problem is not None:
+        if problem is not None or overflow and not math.isinf(value):
             return False
         self.nodes.append(node)
         self.values.append(value)
         return True
+
+    def would_overflow(self, node: Node) -> bool:
+        operands = node.operands(self.values)
+        try:
+            value = OPS[node.op].float_fn(*operands)
+        except OverflowError:
+            return True
+        return math.isinf(value) and all(math.isfinite(x) for x in operands)
 
     def expression(self) -> Expression:
         return Expression(n_inputs=len(self.point), nodes=tuple(self.nodes))
@@ -324,14 +334,39 @@ def wide_cases(
     _check_count("max_nodes", max_nodes, 1)
     _check_range(-max_value, max_value)
 
+    # Magnitudes just past where exp(x) (709.8) and exp(2x) (354.9) overflow, mixed with any.
+    beyond = [x for m in (360.0, 720.0, 800.0, max_value) if m <= max_value for x in (-m, m)]
+    value = st.sampled_from(beyond) | st.floats(-max_value, max_value) if beyond else st.floats(
+        -max_value, max_value)
+
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
-        builder = _Builder(_inputs(draw, 1, 3, -max_value, max_value), 1e-6, 1e300)
+        point = draw(st.lists(value, min_size=1, max_size=3))
+        builder = _Builder(point, 1e-6, 1e300)
         _grow(draw, builder, available, 1, max_nodes)
-        return Case(builder.expression(), builder.point, family="wide", max_magnitude=1e300)
+        # Sometimes end on a node that overflows: float64 gives ±inf there, and so must the engine.
+        candidates = [node for node in _overflowing_nodes(builder, available)
+                      if builder.would_overflow(node)]
+        overflow = bool(candidates) and draw(st.booleans())
+        if overflow:
+            overflow = builder.add(draw(st.sampled_from(candidates)), overflow=True)
+        return Case(builder.expression(), builder.point, family="wide", max_magnitude=1e300,
+                    overflow_output=overflow)
 
     return draw_case()
 
+
+def _overflowing_nodes(builder: _Builder, available: dict[str, tuple[Form, ...]]) -> list[Node]:
+    """Nodes that could overflow from an existing node: exp(v), v ** 64, v * v."""
+    out = []
+    for i in range(len(builder.values)):
+        if "exp" in available:
+            out.append(Node("exp", (i,)))
+        if "right" in available.get("pow", ()):
+            out.append(Node("pow", (i,), const=64.0, side="right"))
+        if "nodes" in available.get("mul", ()):
+            out.append(Node("mul", (i, i)))
+    return out
 
 _SQUASH = ("tanh", "sigmoid")
 

@@ -27,11 +27,13 @@ def node_problem(
     margin: float = DEFAULT_MARGIN,
     max_magnitude: float = DEFAULT_MAX_MAGNITUDE,
     exact_kinks: bool = False,
+    overflow: bool = False,
 ) -> str | None:
     """Why ``value = node(operands)`` is not a fair test point, or None when it is.
 
     With ``exact_kinks`` an operand lying exactly on a kink is fair (to check the convention
-    there); one merely near a kink never is.
+    there); one merely near a kink never is. With ``overflow`` a value that overflows to ±inf
+    from finite operands is fair (the engine must give inf, as float64 does, not raise).
     """
     op = OPS[node.op]
     edge = op.edge(operands, node.form)
@@ -44,6 +46,8 @@ def node_problem(
             continue
         if distance <= margin * scale:
             return f"{node.op} operand {operands[0]!r} near its kink at {kink.at!r}"
+    if overflow and math.isinf(value) and all(math.isfinite(x) for x in operands):
+        return None
     if math.isnan(value) or not abs(value) <= max_magnitude:
         return f"{node.op} value {value!r} beyond magnitude {max_magnitude:g}"
     return None
@@ -68,8 +72,10 @@ def point_problem(
     margin: float = DEFAULT_MARGIN,
     max_magnitude: float = DEFAULT_MAX_MAGNITUDE,
     exact_kinks: bool = False,
+    overflow_output: bool = False,
 ) -> str | None:
-    """Why ``point`` is not a fair test point for ``expression``, or None when it is."""
+    """Why ``point`` is not a fair test point for ``expression``, or None when it is; with
+    ``overflow_output`` the output (only) may overflow to ±inf."""
     if any(not math.isfinite(x) for x in point):
         return f"point {list(point)!r} is not finite"
     values = float_values(expression, point)
@@ -81,6 +87,7 @@ def point_problem(
             margin=margin,
             max_magnitude=max_magnitude,
             exact_kinks=exact_kinks,
+            overflow=overflow_output and k == expression.output,
         )
         if problem is not None:
             return f"{expression.name(k)}: {problem}"

@@ -30,12 +30,13 @@ def register_profiles() -> None:
 
 
 def load_profile(name: str | None = None) -> str:
-    """Load profile ``name``, else the one named by ``HYPOTHESIS_PROFILE``, else ``dev``.
+    """Load profile ``name``, else the one named by ``HYPOTHESIS_PROFILE``, else ``ci`` when the
+    ``CI`` environment variable is set, else ``dev``.
 
     Returns the name loaded; ``ValueError`` naming the profile when it is not one of ours.
     """
     register_profiles()
-    chosen = name or os.environ.get(ENV_VAR) or "dev"
+    chosen = name or os.environ.get(ENV_VAR) or ("ci" if os.environ.get("CI") else "dev")
     if chosen not in PROFILES:
         raise ValueError(f"{ENV_VAR}={chosen!r}: expected one of {', '.join(PROFILES)}")
     settings.load_profile(chosen)

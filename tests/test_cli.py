@@ -1,0 +1,87 @@
+"""``python -m checks``: exit codes, the summary, the JSON file, one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import autograd.engine
+from checks.cli import main
+
+ENGINE_SOURCE = Path(autograd.engine.__file__).read_text()
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "checks", "--quiet", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=600)
+
+
+def buggy_engine(tmp_path, old, new):
+    assert ENGINE_SOURCE.count(old) == 1, old
+    path = tmp_path / "buggy_engine.py"
+    path.write_text(ENGINE_SOURCE.replace(old, new))
+    return f"{path}:Value"
+
+
+def test_our_engine_passes_and_the_json_has_every_field(tmp_path):
+    out = tmp_path / "result.json"
+    proc = run_cli("--examples", "150", "--deep", "1", "--json", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "PASSED" in proc.stdout
+    data = json.loads(out.read_text())
+    assert data["passed"] is True and data["failures"] == []
+    assert data["engine"] == "autograd:Value"
+    assert set(data["ops"]) == {"add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh",
+                                "sigmoid", "relu"}
+    assert data["examples"] >= 150
+    assert 0 < data["stats"]["shared_fraction"] <= 1
+    assert sum(data["stats"]["op_counts"].values()) > 0
+    assert data["elapsed_s"] > 0
+
+
+def test_a_wrong_derivative_exits_1_with_a_shrunk_blamed_reproducer(tmp_path):
+    spec = buggy_engine(tmp_path, "(1.0 - t * t,)", "(1.0 - t,)")
+    out = tmp_path / "result.json"
+    proc = run_cli("--engine", spec, "--examples", "300", "--deep", "0", "--json", str(out))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "FAILED" in proc.stdout
+    (failure,) = json.loads(out.read_text())["failures"]
+    assert failure["kind"] == "gradient"
+    assert failure["nodes"] <= 3
+    assert failure["blame"]["op"] == "tanh"
+    assert failure["oracles"]["torch~sympy"] is True and failure["oracles"]["engine~sympy"] is False
+    namespace: dict = {}
+    exec(compile(failure["reproducer"], "<reproducer>", "exec"), namespace)  # it runs
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--engine", "nosuchmodule:Value"], "importing 'nosuchmodule' failed"),
+        (["--engine", "autograd:Nope"], "has no class 'Nope'"),
+        (["--engine", "missing.py:Value"], "no such file 'missing.py'"),
+        (["--engine", "autograd"], "expected package.module:Class"),
+        (["--examples", "0"], "--examples=0: expected at least 1"),
+        (["--examples", "many"], "--examples='many': expected an integer"),
+        (["--max-nodes", "-3"], "--max-nodes=-3"),
+        (["--json", "."], "is a directory"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+    ids=["unknown-module", "unknown-class", "missing-file", "no-colon", "zero-examples",
+         "non-integer", "negative-nodes", "json-is-dir", "unknown-flag"],
+)
+def test_usage_errors_exit_2_with_one_line(args, message, capsys):
+    assert main(["--quiet", *args]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert message in lines[0]
+
+
+def test_a_bad_engine_spec_shows_no_traceback_from_the_shell():
+    proc = run_cli("--engine", "nosuchmodule:Value")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert "importing 'nosuchmodule' failed" in proc.stderr
+    assert "Traceback" not in proc.stderr
