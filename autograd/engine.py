@@ -178,7 +178,9 @@ class Value:
             if x <= 0.0:
                 raise ValueError(f"pow({x!r}, Value): base must be > 0 for a Value exponent")
             out = _pow(x, y)
-            return _node(out, (self, other), (y * _pow(x, y - 1.0), out * math.log(x)), "**")
+            # For y == 0 the x-derivative is 0, as in PyTorch, even where x**(y-1) overflows.
+            dx = y * _pow(x, y - 1.0) if y != 0.0 else 0.0
+            return _node(out, (self, other), (dx, out * math.log(x)), "**")
         if isinstance(other, _NUMBER):
             c = _constant(other)
             if x < 0.0 and not c.is_integer():

@@ -396,3 +396,13 @@ def test_op_strings() -> None:
         "relu",
     ]
     assert x._op == ""
+
+
+def test_value_exponent_zero_has_zero_base_derivative_even_for_a_subnormal_base():
+    x, y = Value(5e-324), Value(0.0)
+    (x**y).backward()
+    tx = torch.tensor(5e-324, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    (tx**ty).backward()
+    assert x.grad == float(tx.grad) == 0.0
+    assert y.grad == float(ty.grad)
