@@ -1,0 +1,445 @@
+"""The mutation battery: every mutant in :mod:`mutants` against gradtrio and two baselines.
+
+    python benchmarks/mutation_battery.py [--examples 2000] [--seed 0] [--points 5] [--only NAME]
+
+For each mutant of ``autograd/engine.py`` (planted in memory):
+
+* gradtrio: ``checks.runner.run`` with a fixed seed; records whether it caught the mutant, the
+  examples and seconds until the first failing case (before shrinking), the op nodes of the
+  shrunk case, the failure kind and whether the blame names an op the mutant allows.
+* fixed tests: micrograd's two hand-written checks (``test_sanity_check`` at x = -4 and
+  ``test_more_ops`` at a = -4, b = 2) rewritten for this engine, compared with PyTorch float64 at
+  tolerance 1e-6; killed if either fails or raises.
+* gradcheck: each op alone, in each of its forms, wrapped as a ``torch.autograd.Function`` whose
+  forward and backward call the mutated engine, checked by ``torch.autograd.gradcheck`` (float64,
+  default eps/atol/rtol) at ``--points`` random points in the op's domain; killed if any check
+  fails or raises.
+
+The unchanged engine, loaded the same way, runs first as a control: no tool may flag it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+import torch
+from mutants import KINDS, MUTANTS, Mutant, load_mutant, load_original
+
+import checks.runner
+from checks.engine import Engine
+from checks.verdict import Verdict
+from strategies.expression import Node
+from strategies.ops import OPS, Form
+
+NON_OP_BLAMES = ("traversal", "backward", "forward", "engine")
+
+
+def machine() -> str:
+    """One line naming the machine and the versions measured on."""
+    return (
+        f"{platform.platform()}; {platform.processor() or platform.machine()}; "
+        f"Python {platform.python_version()}; torch {torch.__version__}; "
+        f"hypothesis {hypothesis.__version__}"
+    )
+
+
+# -- gradtrio -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Catch:
+    """What gradtrio did with one engine."""
+
+    caught: bool
+    examples: int  # judged cases until the first failure (all judged cases when not caught)
+    seconds: float  # until the first failure (the whole run when not caught)
+    run_seconds: float
+    nodes: int | None = None  # op nodes of the smallest shrunk failure
+    kind: str = ""
+    blamed: str = ""
+    blame_ok: bool = False
+    verdict: Verdict | None = None
+    error: str = ""  # the harness itself raised (the mutant then counts as not caught)
+
+
+@contextlib.contextmanager
+def _first_failure_clock(state: dict[str, Any]) -> Iterator[None]:
+    """Wrap the runner's ``judge`` to note the count and time of the first failing verdict."""
+    original = checks.runner.judge
+
+    def judge(*args: Any, **kwargs: Any) -> Verdict:
+        verdict = original(*args, **kwargs)
+        state["calls"] += 1
+        if verdict.failed and state["first"] is None:
+            state["first"] = (state["calls"], time.perf_counter() - state["start"])
+        return verdict
+
+    checks.runner.judge = judge  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        checks.runner.judge = original  # type: ignore[assignment]
+
+
+def blamed_op(verdict: Verdict) -> str:
+    """The op name a verdict's blame points at ("traversal"/"backward" for loop bugs)."""
+    blame = verdict.blame
+    if blame is None:
+        return ""
+    if blame.op in OPS or blame.op in NON_OP_BLAMES:
+        return blame.op
+    # A crash may name the node ("n1", or its source "n1 = x0.tanh()") rather than the op.
+    expression = verdict.expression
+    node = blame.node
+    if node is None:
+        named = re.match(r"n(\d+)\b", blame.op)
+        node = int(named.group(1)) if named else None
+    if node is not None and expression.n_inputs <= node < expression.size:
+        return expression.node(node).op
+    return blame.op
+
+
+def gradtrio(
+    value_cls: type, *, examples: int, seed: int, allowed: frozenset[str] = frozenset()
+) -> Catch:
+    engine = Engine.from_class(value_cls)
+    state: dict[str, Any] = {"calls": 0, "first": None, "start": time.perf_counter()}
+    with _first_failure_clock(state):
+        try:
+            result = checks.runner.run(
+                engine, examples=examples, run_seed=seed, deep=0, progress=False
+            )
+        except Exception as exc:  # a harness bug: record it, keep the battery going
+            run_seconds = time.perf_counter() - state["start"]
+            calls, seconds = state["first"] or (state["calls"], run_seconds)
+            return Catch(
+                False,
+                calls,
+                seconds,
+                run_seconds,
+                error=f"{type(exc).__name__}: {exc}".splitlines()[0][:200],
+            )
+    run_seconds = time.perf_counter() - state["start"]
+    if not result.failures:
+        return Catch(False, result.examples, run_seconds, run_seconds)
+    calls, seconds = state["first"] or (state["calls"], run_seconds)
+    smallest = min(result.failures, key=lambda v: len(v.expression.nodes))
+    blamed = blamed_op(smallest)
+    return Catch(
+        True,
+        calls,
+        seconds,
+        run_seconds,
+        len(smallest.expression.nodes),
+        smallest.kind or "",
+        blamed,
+        blamed in allowed,
+        smallest,
+    )
+
+
+# -- baseline (a): micrograd's two fixed tests, rewritten -------------------------------------
+
+FIXED_TOL = 1e-6
+
+
+def _sanity_graph(x: Any) -> Any:
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    return h + q + q * x
+
+
+def _more_ops_graph(a: Any, b: Any) -> Any:
+    c = a + b
+    d = a * b + b**3
+    c = c + (c + 1)
+    c = c + (1 + c + (-a))
+    d = d + (d * 2 + (b + a).relu())
+    d = d + (3 * d + (b - a).relu())
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    return g + 10.0 / f
+
+
+def _fixed_case(value_cls: type, graph: Callable[..., Any], inputs: tuple[float, ...]) -> bool:
+    """True when the engine matches torch float64 on ``graph`` at ``inputs`` (value and grads)."""
+    leaves = [value_cls(x) for x in inputs]
+    out = graph(*leaves)
+    out.backward()
+    tensors = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in inputs]
+    expected = graph(*tensors)
+    expected.backward()
+    pairs = [(out.data, expected.item())]
+    pairs += [(leaf.grad, t.grad.item()) for leaf, t in zip(leaves, tensors, strict=True)]
+    return all(abs(got - want) < FIXED_TOL for got, want in pairs)  # nan compares False
+
+
+def fixed_tests(value_cls: type) -> bool:
+    """True when micrograd's fixed tests kill the engine (a test fails or raises)."""
+    for graph, inputs in ((_sanity_graph, (-4.0,)), (_more_ops_graph, (-4.0, 2.0))):
+        try:
+            if not _fixed_case(value_cls, graph, inputs):
+                return True
+        except Exception:
+            return True
+    return False
+
+
+# -- baseline (b): torch.autograd.gradcheck on each op alone -----------------------------------
+
+
+class _EngineOp(torch.autograd.Function):
+    """One engine op as a torch function: forward and backward both computed by the engine."""
+
+    @staticmethod
+    def forward(ctx: Any, value_cls: type, node: Node, *xs: torch.Tensor) -> torch.Tensor:
+        leaves = [value_cls(float(x)) for x in xs]
+        out = OPS[node.op].apply(*node.operands(leaves))
+        out.backward()
+        ctx.save_for_backward(torch.tensor([leaf.grad for leaf in leaves], dtype=torch.float64))
+        return torch.tensor(float(out.data), dtype=torch.float64)
+
+    @staticmethod
+    def backward(ctx: Any, grad_out: torch.Tensor) -> tuple[Any, ...]:
+        (grads,) = ctx.saved_tensors
+        return (None, None, *(grad_out * grads[i] for i in range(grads.numel())))
+
+
+def _operand(rng: random.Random, name: str, role: str) -> float:
+    """A random operand inside ``name``'s smooth domain (role: "x" or "denominator"/"base")."""
+    if name == "log" or role == "base":
+        return rng.uniform(0.2, 2.0)
+    if role == "denominator":
+        return rng.choice((-1.0, 1.0)) * rng.uniform(0.5, 2.0)
+    return rng.choice((-1.0, 1.0)) * rng.uniform(0.05, 2.0)  # never exactly relu's kink
+
+
+def gradcheck_cases(points: int, seed: int) -> list[tuple[Node, tuple[float, ...]]]:
+    """(node, point) pairs: every op in every form at ``points`` random points."""
+    rng = random.Random(seed)
+    out: list[tuple[Node, tuple[float, ...]]] = []
+    for name, op in OPS.items():
+        for form in op.forms:
+            for k in range(points):
+                out.append(_one_case(rng, name, form, k))
+    return out
+
+
+def _one_case(rng: random.Random, name: str, form: Form, k: int) -> tuple[Node, tuple[float, ...]]:
+    op = OPS[name]
+    if op.arity == 1:
+        return Node(name, (0,)), (_operand(rng, name, "x"),)
+    if form == "nodes":
+        first = _operand(rng, name, "base" if name == "pow" else "x")
+        second = _operand(rng, name, "denominator" if name == "div" else "x")
+        return Node(name, (0, 1)), (first, second)
+    constants = op.constants[form]
+    const = constants[k % len(constants)]
+    role = {("div", "left"): "denominator", ("pow", "right"): "base"}.get((name, form), "x")
+    return Node(name, (0,), const, form), (_operand(rng, name, role),)
+
+
+def gradcheck_kills(value_cls: type, cases: list[tuple[Node, tuple[float, ...]]]) -> str:
+    """The first op form that gradcheck flags on this engine, or '' when every check passes."""
+    for node, point in cases:
+        inputs = tuple(torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point)
+
+        def fn(*xs: torch.Tensor, node: Node = node) -> torch.Tensor:
+            return _EngineOp.apply(value_cls, node, *xs)
+
+        try:
+            ok = torch.autograd.gradcheck(fn, inputs)
+        except Exception:
+            ok = False
+        if not ok:
+            return f"{node.op}/{node.form}"
+    return ""
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    mutant: Mutant | None
+    catch: Catch
+    fixed: bool
+    gradcheck: str
+
+
+COLUMNS = (
+    "mutant",
+    "kind",
+    "caught",
+    "examples",
+    "seconds",
+    "run s",
+    "nodes",
+    "failure",
+    "blamed",
+    "blame ok",
+    "fixed tests",
+    "gradcheck",
+)
+
+
+def _cells(row: Row) -> list[str]:
+    c = row.catch
+    name = row.mutant.name if row.mutant else "(original engine)"
+    kind = row.mutant.kind if row.mutant else "control"
+    return [
+        name,
+        kind,
+        "yes" if c.caught else ("ERROR" if c.error else "NO"),
+        str(c.examples),
+        f"{c.seconds:.2f}",
+        f"{c.run_seconds:.1f}",
+        "-" if c.nodes is None else str(c.nodes),
+        c.kind or "-",
+        c.blamed or "-",
+        ("yes" if c.blame_ok else "NO") if c.caught else "-",
+        "killed" if row.fixed else "missed",
+        "killed" if row.gradcheck else "missed",
+    ]
+
+
+def print_table(rows: list[Row], out: Any = sys.stdout) -> None:
+    cells = [list(COLUMNS)] + [_cells(r) for r in rows]
+    widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
+    for j, line in enumerate(cells):
+        text = "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True))
+        print(text.rstrip(), file=out)
+        if j == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+
+
+def _rate(hits: int, total: int) -> str:
+    return f"{hits}/{total} ({100 * hits / total:.0f}%)" if total else "-"
+
+
+def print_summary(rows: list[Row], out: Any = sys.stdout) -> None:
+    n = len(rows)
+    caught = [r for r in rows if r.catch.caught]
+    print(
+        f"\nkill rate      gradtrio {_rate(len(caught), n)}   "
+        f"fixed tests {_rate(sum(r.fixed for r in rows), n)}   "
+        f"gradcheck {_rate(sum(bool(r.gradcheck) for r in rows), n)}",
+        file=out,
+    )
+    if caught:
+        seconds = statistics.median(r.catch.seconds for r in caught)
+        examples = statistics.median(r.catch.examples for r in caught)
+        nodes = statistics.median(r.catch.nodes or 0 for r in caught)
+        run_s = statistics.median(r.catch.run_seconds for r in caught)
+        print(
+            f"gradtrio       median time to first failure {seconds:.2f} s "
+            f"(max {max(r.catch.seconds for r in caught):.2f} s), "
+            f"median whole run with shrinking {run_s:.1f} s, "
+            f"median examples to catch {examples:g}, median shrunk case {nodes:g} op nodes "
+            f"(max {max(r.catch.nodes or 0 for r in caught)}), "
+            f"blame right {_rate(sum(r.catch.blame_ok for r in caught), len(caught))}",
+            file=out,
+        )
+    print("\nby kind        gradtrio  fixed tests  gradcheck", file=out)
+    for kind in KINDS:
+        group = [r for r in rows if r.mutant and r.mutant.kind == kind]
+        if group:
+            k = len(group)
+            caught = sum(r.catch.caught for r in group)
+            fixed = sum(r.fixed for r in group)
+            killed = sum(bool(r.gradcheck) for r in group)
+            print(f"{kind:<22} {caught}/{k:<7} {fixed}/{k:<10} {killed}/{k}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=2000, help="cases per gradtrio run")
+    parser.add_argument("--seed", type=int, default=0, help="gradtrio run seed and point seed")
+    parser.add_argument("--points", type=int, default=5, help="gradcheck points per op form")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only this mutant (repeatable)",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print the blame of every caught mutant"
+    )
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.only) - {m.name for m in MUTANTS})
+    if unknown:
+        parser.error(f"--only {unknown[0]!r}: no such mutant")
+    chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
+
+    print(f"machine: {machine()}")
+    print(
+        f"gradtrio: checks.runner.run(examples={args.examples}, run_seed={args.seed}, deep=0); "
+        f"gradcheck: {args.points} points per op form, seed {args.seed}\n"
+    )
+    gc_cases = gradcheck_cases(args.points, args.seed)
+    start = time.perf_counter()
+
+    original = load_original()
+    control = Row(
+        None,
+        gradtrio(original, examples=args.examples, seed=args.seed),
+        fixed_tests(original),
+        gradcheck_kills(original, gc_cases),
+    )
+    rows: list[Row] = []
+    for mutant in chosen:
+        cls = load_mutant(mutant)
+        catch = gradtrio(cls, examples=args.examples, seed=args.seed, allowed=mutant.blame_ops)
+        rows.append(Row(mutant, catch, fixed_tests(cls), gradcheck_kills(cls, gc_cases)))
+        status = "caught" if catch.caught else ("HARNESS ERROR" if catch.error else "MISSED")
+        print(
+            f"  {mutant.name}: {status} in {catch.run_seconds:.1f} s", file=sys.stderr, flush=True
+        )
+
+    print_table([control, *rows])
+    print_summary(rows)
+    problems = [r for r in rows if not r.catch.caught or not r.catch.blame_ok]
+    if problems or args.verbose:
+        print("\nblame details" + ("" if args.verbose else " (misses and wrong blames)"))
+        for r in rows if args.verbose else problems:
+            assert r.mutant is not None
+            v = r.catch.verdict
+            if r.catch.error:
+                print(
+                    f"- {r.mutant.name}: the harness raised after {r.catch.examples} cases "
+                    f"({r.catch.seconds:.2f} s): {r.catch.error}"
+                )
+                continue
+            if v is None:
+                print(f"- {r.mutant.name}: not caught in {r.catch.examples} cases")
+                continue
+            blame = v.blame
+            print(
+                f"- {r.mutant.name} (allowed {', '.join(sorted(r.mutant.blame_ops))}): "
+                f"{v.kind} on `{v.expression}` at {v.point}; blame "
+                f"{blame.op if blame else None!r}: {blame.reason if blame else ''}"
+            )
+    if control.catch.caught or control.fixed or control.gradcheck:
+        print("\nFALSE ALARM on the unchanged engine:")
+        if control.catch.verdict is not None:
+            print(control.catch.verdict.reason)
+    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
