@@ -101,7 +101,9 @@ def _estimate(
 def _on_kink(expression: Expression, point: Sequence[float]) -> bool:
     values = float_values(expression, point)
     return any(
-        node.operands(values)[0] == kink.at for node in expression.nodes for kink in OPS[node.op].kinks
+        node.operands(values)[0] == kink.at
+        for node in expression.nodes
+        for kink in OPS[node.op].kinks
     )
 
 

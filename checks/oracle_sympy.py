@@ -30,6 +30,9 @@ DIGITS = 40
 UNIT_ROUNDOFF = 2.0**-53
 # Below this, float64 results have lost relative precision to underflow anyway.
 UNDERFLOW_FLOOR = 1e-290
+# Absolute error of one rounding near underflow (half the smallest subnormal): a quantity below
+# the subnormal range flushes to 0, and a huge factor downstream can make that error visible.
+UNDERFLOW_STEP = mpmath.ldexp(1, -1075)  # not a float: 2.0**-1075 itself rounds to 0
 # The analysis is first order; twice the bound covers the neglected O(u^2) terms with room.
 SAFETY = 2.0
 
@@ -121,17 +124,26 @@ def reference(
             try:
                 value, d1, d2 = _compile(node.op, node.form).fn(*args)
             except (ValueError, ZeroDivisionError, OverflowError) as exc:
-                raise OutOfDomain(f"{expression.name(k)} = {expression.node_source(k)}: {exc}")
+                where = f"{expression.name(k)} = {expression.node_source(k)}"
+                raise OutOfDomain(f"{where}: {exc}") from None
             parts = [value, *d1, *(x for row in d2 for x in row)]
             if any(isinstance(x, mpmath.mpc) or not mpmath.isfinite(x) for x in parts):
-                raise OutOfDomain(f"{expression.name(k)} = {expression.node_source(k)} "
-                                  "is not real and finite")
+                raise OutOfDomain(
+                    f"{expression.name(k)} = {expression.node_source(k)} is not real and finite"
+                )
             kink = _kink_at(node.op, values[node.args[0]]) if OPS[node.op].kinks else None
             if kink is not None:
                 kink_nodes.append(k)
                 if kinks != "convention":
-                    d1 = [mpmath.mpf({"left": kink.left, "right": kink.right,
-                                      "mean": (kink.left + kink.right) / 2}[kinks])]
+                    d1 = [
+                        mpmath.mpf(
+                            {
+                                "left": kink.left,
+                                "right": kink.right,
+                                "mean": (kink.left + kink.right) / 2,
+                            }[kinks]
+                        )
+                    ]
             values.append(mpmath.mpf(value))
             first.append([mpmath.mpf(d) for d in d1])
             second.append([[mpmath.mpf(x) for x in row] for row in d2])
@@ -164,11 +176,13 @@ def _rounding_bounds(
     formula that may be written in terms of the output (tanh' = 1 - t*t loses digits as t -> 1).
     Reverse: the gradient of node i, a sum over its consumers k of g_k d_ki, is off by at most
         E_i = sum_k (E_k |d_ki| + |g_k| eps_ki) + (m_i + 1) u sum_k |g_k d_ki|
-    for m_i terms. Returns bounds on every node's value and on every node's gradient, each
-    already scaled by SAFETY and floored at UNDERFLOW_FLOOR.
+    for m_i terms. Every rounding also gets an absolute allowance UNDERFLOW_STEP, for results
+    in or below the subnormal range. Returns bounds on every node's value and on every node's
+    gradient, each already scaled by SAFETY and floored at UNDERFLOW_FLOOR.
     """
     # In mpmath throughout: float64 would overflow (a huge derivative times a zero error is nan).
     u = mpmath.mpf(UNIT_ROUNDOFF)
+    step = UNDERFLOW_STEP
     n, n_in = expression.size, expression.n_inputs
     zero = mpmath.mpf(0)
     e = [zero] * n
@@ -179,19 +193,19 @@ def _rounding_bounds(
         d1, d2 = first[k - n_in], second[k - n_in]
         err_in = [e[i] for i in node.args]
         vk = abs(values[k])
-        e[k] = sum((abs(d) * ei for d, ei in zip(d1, err_in)), zero) + r * u * vk
+        e[k] = sum((abs(d) * ei for d, ei in zip(d1, err_in)), zero) + r * u * vk + step
         row = []
         for j, d in enumerate(d1):
             carried = sum((abs(x) * el for x, el in zip(d2[j], err_in)), zero)
             from_output = abs(d2[j][j] / d) * vk if d != 0 else zero
-            row.append(carried + r * u * (abs(d) + from_output))
+            row.append(carried + r * u * (abs(d) + from_output) + step)
         eps.append(row)
 
     big_e = [zero] * n
     abs_terms = [zero] * n
     count = [0] * n
     for k in range(n - 1, n_in - 1, -1):
-        big_e[k] += (count[k] + 1) * u * abs_terms[k]
+        big_e[k] += (count[k] + 1) * (u * abs_terms[k] + step)
         node = expression.node(k)
         gk = abs(adjoints[k])
         for i, d, ek in zip(node.args, first[k - n_in], eps[k - n_in]):
@@ -199,7 +213,7 @@ def _rounding_bounds(
             abs_terms[i] += gk * abs(d)
             count[i] += 1
     for i in range(n_in):
-        big_e[i] += (count[i] + 1) * u * abs_terms[i]
+        big_e[i] += (count[i] + 1) * (u * abs_terms[i] + step)
     return (
         [float(SAFETY * x) + UNDERFLOW_FLOOR for x in e],
         [float(SAFETY * x) + UNDERFLOW_FLOOR for x in big_e],

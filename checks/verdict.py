@@ -71,7 +71,8 @@ class Verdict:
 
 def _close(a: float, b: float, tol: float, *, gradient: bool = False) -> bool:
     """Is ``a`` within ``tol`` of the expected ``b``? Where the exact ``b`` overflows float64, a
-    faithful result is ±inf; a gradient may also be nan, where overflowing paths meet (inf - inf)."""
+    faithful result is ±inf; a gradient may also be nan where overflowing paths meet (inf - inf).
+    """
     if math.isinf(b):
         return a == b or gradient and math.isnan(a)
     if math.isinf(a):
@@ -110,8 +111,14 @@ def judge(
     differences on cases where the engine agrees with the reference."""
     point = tuple(float(x) for x in point)
     verdict = Verdict(expression, point, "skip")
-    problem = point_problem(expression, point, margin=0.0, max_magnitude=max_magnitude,
-                            exact_kinks=exact_kinks, overflow_output=overflow_output)
+    problem = point_problem(
+        expression,
+        point,
+        margin=0.0,
+        max_magnitude=max_magnitude,
+        exact_kinks=exact_kinks,
+        overflow_output=overflow_output,
+    )
     if problem is not None:
         verdict.reason = f"outside the domain: {problem}"
         return verdict
@@ -139,11 +146,11 @@ def judge(
         Mismatch(expression.name(i), g, _float(r), ref.grad_bounds[i])
         for i, (g, r) in enumerate(zip(run.grads, ref.grads))
     ]
-    non_finite = [m for m in [value, *grads] if not math.isfinite(m.engine)
-                  and math.isfinite(m.expected)]
+    non_finite = [
+        m for m in [value, *grads] if not math.isfinite(m.engine) and math.isfinite(m.expected)
+    ]
     wrong_value = not _close(value.engine, value.expected, value.tolerance)
-    wrong_grads = [m for m in grads
-                   if not _close(m.engine, m.expected, m.tolerance, gradient=True)]
+    wrong_grads = [m for m in grads if not _close(m.engine, m.expected, m.tolerance, gradient=True)]
     # Finite differences decide nothing when the engine agrees with the reference; a caller
     # that only needs the verdict (e.g. while shrinking) may skip them there.
     if with_fd or wrong_value or wrong_grads:
@@ -159,22 +166,32 @@ def judge(
     verdict.status = "fail"
     if non_finite:
         verdict.kind, verdict.mismatches = "crash", non_finite
-        verdict.reason = f"returned {non_finite[0].engine!r} for {non_finite[0].what} " \
-                         "where the reference is finite"
-        verdict.blame = _blame_forward(engine, expression, run, ref) if non_finite[0] is value \
+        verdict.reason = (
+            f"returned {non_finite[0].engine!r} for {non_finite[0].what} "
+            "where the reference is finite"
+        )
+        verdict.blame = (
+            _blame_forward(engine, expression, run, ref)
+            if non_finite[0] is value
             else _blame_backward(engine, expression, run, ref)
+        )
     elif wrong_value:
         verdict.kind, verdict.mismatches = "forward", [value]
         verdict.reason = "forward value differs from the reference"
         verdict.blame = _blame_forward(engine, expression, run, ref)
-    elif ref.kink_nodes and _explained_by_kinks(expression, point, run):
+    elif _kink_convention_differs(engine, expression, run, ref) and _explained_by_kinks(
+        expression, point, run
+    ):
         verdict.kind, verdict.mismatches = "convention", wrong_grads
         names = ", ".join(expression.name(k) for k in ref.kink_nodes)
         verdict.reason = f"gradient differs only through the kink convention at {names}"
         k = ref.kink_nodes[0]
-        verdict.blame = Blame(k, expression.node(k).op,
-                              f"derivative at the kink differs from the convention "
-                              f"{OPS[expression.node(k).op].kinks[0].convention!r}")
+        verdict.blame = Blame(
+            k,
+            expression.node(k).op,
+            f"derivative at the kink differs from the convention "
+            f"{OPS[expression.node(k).op].kinks[0].convention!r}",
+        )
     else:
         verdict.kind, verdict.mismatches = "gradient", wrong_grads
         verdict.reason = "gradient differs from the reference"
@@ -188,10 +205,11 @@ def _crashed(verdict: Verdict, engine: Engine, exc: BaseException) -> Verdict:
         verdict.reason = str(exc)
         node = exc.node
         op = verdict.expression.node(node).op if node is not None else exc.where
-        verdict.blame = Blame(node, op, exc.detail)
+        verdict.blame = _wrong_before(engine, verdict, node) or Blame(node, op, exc.detail)
         if "RecursionError" in exc.detail:
-            verdict.limitation = (f"{exc.where} raises RecursionError on a graph of "
-                                  f"{verdict.expression.size:,} nodes")
+            verdict.limitation = (
+                f"{exc.where} raises RecursionError on a graph of {verdict.expression.size:,} nodes"
+            )
     elif isinstance(exc, CaseTimeout):
         verdict.reason = str(exc)
         verdict.blame = Blame(None, "engine", "hang: no result within the time limit")
@@ -201,6 +219,21 @@ def _crashed(verdict: Verdict, engine: Engine, exc: BaseException) -> Verdict:
         verdict.blame = Blame(None, "forward", "recursion")
         verdict.limitation = f"RecursionError on a graph of {verdict.expression.size:,} nodes"
     return verdict
+
+
+def _wrong_before(engine: Engine, verdict: Verdict, crashed: int | None) -> Blame | None:
+    """When the engine crashed at node ``crashed``, an earlier node whose value was already wrong
+    (``2 - x`` computed as ``x - 2``, then ``log`` of it raising) is the real culprit."""
+    e, ref = verdict.expression, verdict.reference
+    if crashed is None or ref is None or crashed <= e.n_inputs:
+        return None
+    prefix = Expression(e.n_inputs, e.nodes[: crashed - e.n_inputs])
+    try:
+        run = engine.run(prefix, verdict.point)
+    except (EngineCrash, CaseTimeout, RecursionError):
+        return None
+    blame = _blame_forward(engine, prefix, run, ref)
+    return blame if blame.node is not None else None
 
 
 def _fd(engine: Engine, expression: Expression, point: tuple[float, ...]) -> list[FDEstimate]:
@@ -222,8 +255,9 @@ def _triangulate(verdict: Verdict, value: Mismatch, grads: list[Mismatch]) -> di
         "engine~sympy": _close(value.engine, value.expected, value.tolerance)
         and all(_close(m.engine, m.expected, m.tolerance, gradient=True) for m in grads),
         "torch~sympy": _close(torch.value, value.expected, value.tolerance)
-        and all(_close(t, m.expected, m.tolerance, gradient=True)
-                for t, m in zip(torch.grads, grads)),
+        and all(
+            _close(t, m.expected, m.tolerance, gradient=True) for t, m in zip(torch.grads, grads)
+        ),
         "engine~torch": _close(run.value, torch.value, 2 * value.tolerance)
         and all(_close(m.engine, t, 2 * m.tolerance) for t, m in zip(torch.grads, grads)),
     }
@@ -234,12 +268,14 @@ def _triangulate(verdict: Verdict, value: Mismatch, grads: list[Mismatch]) -> di
     return agree
 
 
-def _fd_pairs(verdict: Verdict, grads: list[Mismatch]) -> list[tuple[float, FDEstimate, float,
-                                                                       float]]:
+def _fd_pairs(
+    verdict: Verdict, grads: list[Mismatch]
+) -> list[tuple[float, FDEstimate, float, float]]:
     """(engine, fd, sympy, tolerance) for every reliable finite difference."""
     if len(verdict.fd) == len(grads):
-        return [(m.engine, f, m.expected, m.tolerance) for m, f in zip(grads, verdict.fd)
-                if f.reliable]
+        return [
+            (m.engine, f, m.expected, m.tolerance) for m, f in zip(grads, verdict.fd) if f.reliable
+        ]
     if verdict.fd and verdict.fd[0].reliable:  # one directional derivative
         direction, _ = directional_derivative(lambda p: 0.0, verdict.expression, verdict.point)
         f = verdict.fd[0]
@@ -258,12 +294,23 @@ def _confirmed(verdict: Verdict, wrong_value: bool, wrong_grads: list[Mismatch])
     return not wrong_value and agree.get("sympy~fd", False) and not agree.get("engine~fd", True)
 
 
+def _kink_convention_differs(
+    engine: Engine, expression: Expression, run: EngineRun, ref: Reference
+) -> bool:
+    """Does some op on an exact kink, replayed alone there, break the convention?"""
+    return any(
+        _op_alone(engine, expression.node(k), [run.node_values[i] for i in expression.node(k).args])
+        for k in ref.kink_nodes
+    )
+
+
 def _explained_by_kinks(expression: Expression, point: tuple[float, ...], run: EngineRun) -> bool:
     """Does some other choice of derivative at the kinks reproduce the engine's gradients?"""
     for choice in ("left", "right", "mean"):
         alt = reference(expression, point, kinks=choice)  # type: ignore[arg-type]
-        if all(_close(g, _float(r), tol) for g, r, tol in zip(run.grads, alt.grads,
-                                                               alt.grad_bounds)):
+        if all(
+            _close(g, _float(r), tol) for g, r, tol in zip(run.grads, alt.grads, alt.grad_bounds)
+        ):
             return True
     return False
 
@@ -271,25 +318,31 @@ def _explained_by_kinks(expression: Expression, point: tuple[float, ...], run: E
 # -- blame --------------------------------------------------------------------------------------
 
 
-def _blame_forward(engine: Engine, expression: Expression, run: EngineRun,
-                   ref: Reference) -> Blame:
+def _blame_forward(engine: Engine, expression: Expression, run: EngineRun, ref: Reference) -> Blame:
     for k in range(expression.n_inputs, expression.size):
         if not _close(run.node_values[k], _float(ref.values[k]), ref.value_bounds[k]):
             node = expression.node(k)
-            return Blame(k, node.op, f"{expression.name(k)} = {expression.node_source(k)} is "
-                                     f"{run.node_values[k]!r}, expected {_float(ref.values[k])!r}")
+            return Blame(
+                k,
+                node.op,
+                f"{expression.name(k)} = {expression.node_source(k)} is "
+                f"{run.node_values[k]!r}, expected {_float(ref.values[k])!r}",
+            )
     return Blame(None, "forward", "no single node's value is wrong")
 
 
-def _blame_backward(engine: Engine, expression: Expression, run: EngineRun,
-                    ref: Reference) -> Blame:
+def _blame_backward(
+    engine: Engine, expression: Expression, run: EngineRun, ref: Reference
+) -> Blame:
     """The op whose backward is wrong: find the last node (in topological order) whose gradient
     is wrong; every later node's is right, so the fault lies in what one of its consumers passed
     back. Each consumer's op is then replayed alone on the engine to see which one errs."""
     live = expression.live()
     wrong = [
-        i for i in range(expression.size)
-        if live[i] and run.node_grads[i] is not None
+        i
+        for i in range(expression.size)
+        if live[i]
+        and run.node_grads[i] is not None
         and not _close(run.node_grads[i], _float(ref.adjoints[i]), ref.grad_bounds[i])  # type: ignore[arg-type]
     ]
     if not wrong:  # intermediate gradients unavailable: replay every op alone, output first
@@ -301,28 +354,68 @@ def _blame_backward(engine: Engine, expression: Expression, run: EngineRun,
             return Blame(first_wrong, "backward", "the output's own gradient is not 1")
         suspects = [k for k in expression.consumers()[first_wrong] if live[k]]
     for k in suspects:
-        why = _op_alone(engine, expression.node(k), [run.node_values[i] for i in
-                                                      expression.node(k).args])
+        node = expression.node(k)
+        why = _op_alone(engine, node, [run.node_values[i] for i in node.args])
         if why:
-            return Blame(k, expression.node(k).op, why)
+            control = _control(engine, node)
+            if control is not None and _op_alone(
+                engine, control, [0.75] * len(control.args), avoid=frozenset({node.op})
+            ):
+                return Blame(
+                    k,
+                    "backward",
+                    f"{why}; {control.op} fails alone the same way, so "
+                    "the fault is in backward itself, not in one op",
+                )
+            return Blame(k, node.op, why)
     if first_wrong is None:
         return Blame(None, "backward", "every op is right alone; the traversal is wrong")
     users = ", ".join(expression.name(k) for k in suspects)
-    return Blame(first_wrong, "traversal",
-                 f"every op is right alone, but {expression.name(first_wrong)}'s gradient from "
-                 f"{users} is wrong: accumulation or visiting order in backward")
+    return Blame(
+        first_wrong,
+        "traversal",
+        f"every op is right alone, but {expression.name(first_wrong)}'s gradient from "
+        f"{users} is wrong: accumulation or visiting order in backward",
+    )
 
 
-def _op_alone(engine: Engine, node: Node, operand_values: list[float]) -> str:
-    """Replay one op on fresh leaves (keeping a repeated operand repeated), followed by a
-    multiplication by 3 so that a missing upstream factor shows; '' when it is right."""
+def _control(engine: Engine, node: Node) -> Node | None:
+    """A different op with the same sharing pattern, to tell a bug in one op's derivative from a
+    bug in the backward loop every op goes through."""
+    repeated = len(node.args) == 2 and node.args[0] == node.args[1]
+    for name in ("add", "mul") if repeated else ("neg", "tanh", "exp"):
+        if name != node.op and "nodes" in engine.ops.get(name, ()):
+            return Node(name, (0, 0) if repeated else (0,))
+    return None
+
+
+def _scaler(engine: Engine, avoid: set[str], index: int) -> tuple[Node | None, str]:
+    """A node after ``index`` that makes the upstream gradient differ from 1, so a dropped
+    upstream factor shows, built from an op not in ``avoid`` (the ops under test)."""
+    choices = (
+        ("mul", "right", Node("mul", (index,), const=3.0, side="right"), " (times 3)"),
+        ("add", "nodes", Node("add", (index, index)), " (doubled)"),
+        ("neg", "nodes", Node("neg", (index,)), " (negated)"),
+    )
+    for name, form, node, note in choices:
+        if name not in avoid and form in engine.ops.get(name, ()):
+            return node, note
+    return None, ""
+
+
+def _op_alone(
+    engine: Engine, node: Node, operand_values: list[float], avoid: frozenset[str] = frozenset()
+) -> str:
+    """Replay one op on fresh leaves (keeping a repeated operand repeated), followed by a scaling
+    by an op other than it and those in ``avoid``, so that a missing upstream factor shows;
+    '' when it is right."""
     distinct = list(dict.fromkeys(node.args))
     leaf_of = {i: j for j, i in enumerate(distinct)}
     values = dict(zip(node.args, operand_values))
     nodes = [Node(node.op, tuple(leaf_of[i] for i in node.args), node.const, node.side)]
-    scaled = "mul" in engine.ops and "right" in engine.ops["mul"]
-    if scaled:
-        nodes.append(Node("mul", (len(distinct),), const=3.0, side="right"))
+    scaler, scaled = _scaler(engine, {node.op, *avoid}, len(distinct))
+    if scaler is not None:
+        nodes.append(scaler)
     alone = Expression(len(distinct), tuple(nodes))
     point = [values[i] for i in distinct]
     try:
@@ -332,7 +425,8 @@ def _op_alone(engine: Engine, node: Node, operand_values: list[float]) -> str:
         return ""
     for j, (g, r, tol) in enumerate(zip(run.grads, ref.grads, ref.grad_bounds)):
         if not _close(g, _float(r), tol):
-            return (f"alone, {alone.node_source(len(distinct))} at {point} gives "
-                    f"d/d{alone.name(j)} = {g!r}{' (times 3)' if scaled else ''}, "
-                    f"expected {_float(r)!r}")
+            return (
+                f"alone, {alone.node_source(len(distinct))} at {point} gives "
+                f"d/d{alone.name(j)} = {g!r}{scaled}, expected {_float(r)!r}"
+            )
     return ""

@@ -16,11 +16,11 @@ from strategies.dags import (
     points,
     wide_cases,
 )
-from strategies.trace import trace
 from strategies.domain import point_problem
 from strategies.expression import Expression, Node, interpret
 from strategies.ops import OPS, Kink, Op, get_op, op_names
 from strategies.profiles import PROFILES, load_profile, register_profiles
+from strategies.trace import trace
 
 __all__ = [
     "OPS",

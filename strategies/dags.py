@@ -145,8 +145,9 @@ class _Builder:
 
 
 @st.composite
-def _node(draw: st.DrawFn, available: dict[str, tuple[Form, ...]], allowed: list[str],
-          size: int) -> Node:
+def _node(
+    draw: st.DrawFn, available: dict[str, tuple[Form, ...]], allowed: list[str], size: int
+) -> Node:
     """One op with its operands, drawn together so that shrinking keeps them local."""
     name = draw(st.sampled_from(allowed))
     op = OPS[name]
@@ -162,8 +163,13 @@ def _node(draw: st.DrawFn, available: dict[str, tuple[Form, ...]], allowed: list
     return Node(name, (first, second))
 
 
-def _grow(draw: st.DrawFn, builder: _Builder, available: dict[str, tuple[Form, ...]],
-          min_nodes: int, max_nodes: int) -> None:
+def _grow(
+    draw: st.DrawFn,
+    builder: _Builder,
+    available: dict[str, tuple[Form, ...]],
+    min_nodes: int,
+    max_nodes: int,
+) -> None:
     banned = draw(st.sets(st.sampled_from(sorted(available)), max_size=len(available) - 1))
     allowed = [name for name in available if name not in banned]
     attempts = 0
@@ -226,8 +232,11 @@ def cases(
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
-        builder = _Builder(_inputs(draw, min_inputs, max_inputs, min_value, max_value), margin,
-                           DEFAULT_MAX_MAGNITUDE)
+        builder = _Builder(
+            _inputs(draw, min_inputs, max_inputs, min_value, max_value),
+            margin,
+            DEFAULT_MAX_MAGNITUDE,
+        )
         _grow(draw, builder, available, min_nodes, max_nodes)
         return Case(builder.expression(), builder.point)
 
@@ -252,7 +261,10 @@ def expressions(
     ... def test_point_is_fair(point): ...
     """
     return cases(
-        ops=ops, min_inputs=min_inputs, max_inputs=max_inputs, min_nodes=min_nodes,
+        ops=ops,
+        min_inputs=min_inputs,
+        max_inputs=max_inputs,
+        min_nodes=min_nodes,
         max_nodes=max_nodes,
     ).map(lambda case: case.expression)
 
@@ -336,8 +348,11 @@ def wide_cases(
 
     # Magnitudes just past where exp(x) (709.8) and exp(2x) (354.9) overflow, mixed with any.
     beyond = [x for m in (360.0, 720.0, 800.0, max_value) if m <= max_value for x in (-m, m)]
-    value = st.sampled_from(beyond) | st.floats(-max_value, max_value) if beyond else st.floats(
-        -max_value, max_value)
+    value = (
+        st.sampled_from(beyond) | st.floats(-max_value, max_value)
+        if beyond
+        else st.floats(-max_value, max_value)
+    )
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
@@ -345,13 +360,19 @@ def wide_cases(
         builder = _Builder(point, 1e-6, 1e300)
         _grow(draw, builder, available, 1, max_nodes)
         # Sometimes end on a node that overflows: float64 gives ±inf there, and so must the engine.
-        candidates = [node for node in _overflowing_nodes(builder, available)
-                      if builder.would_overflow(node)]
+        candidates = [
+            node for node in _overflowing_nodes(builder, available) if builder.would_overflow(node)
+        ]
         overflow = bool(candidates) and draw(st.booleans())
         if overflow:
             overflow = builder.add(draw(st.sampled_from(candidates)), overflow=True)
-        return Case(builder.expression(), builder.point, family="wide", max_magnitude=1e300,
-                    overflow_output=overflow)
+        return Case(
+            builder.expression(),
+            builder.point,
+            family="wide",
+            max_magnitude=1e300,
+            overflow_output=overflow,
+        )
 
     return draw_case()
 
@@ -367,6 +388,7 @@ def _overflowing_nodes(builder: _Builder, available: dict[str, tuple[Form, ...]]
         if "nodes" in available.get("mul", ()):
             out.append(Node("mul", (i, i)))
     return out
+
 
 _SQUASH = ("tanh", "sigmoid")
 
@@ -385,9 +407,9 @@ def deep_chains(
     squash = [name for name in _SQUASH if name in available]
     if not squash:
         raise InvalidArgument(f"ops={ops!r}: deep chains need tanh or sigmoid")
-    steps = [
-        n for n in ("neg", "tanh", "sigmoid") if n in available
-    ] + [n for n in ("add", "mul") if n in available and "right" in available[n]]
+    steps = [n for n in ("neg", "tanh", "sigmoid") if n in available] + [
+        n for n in ("add", "mul") if n in available and "right" in available[n]
+    ]
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
@@ -433,19 +455,28 @@ def mlp_cases(
         nin = draw(st.integers(1, max_inputs))
         hidden = draw(st.lists(st.integers(1, max_hidden), min_size=1, max_size=2))
         activation = draw(st.sampled_from(["tanh", "relu"]))
-        mlp = MLP(nin, [*hidden, 1], rng=random.Random(draw(st.integers(0, 2**32 - 1))),
-                  activation=activation)
+        mlp = MLP(
+            nin,
+            [*hidden, 1],
+            rng=random.Random(draw(st.integers(0, 2**32 - 1))),
+            activation=activation,
+        )
         tape = Tape()
         for layer in mlp.layers:  # the network's own code runs on tracers in its parameters' place
             for neuron in layer.neurons:
-                neuron.w = [tape.input(w.data) for w in neuron.w]
-                neuron.b = tape.input(neuron.b.data)
+                neuron.w = [tape.input(w.data) for w in neuron.w]  # type: ignore[misc]
+                neuron.b = tape.input(neuron.b.data)  # type: ignore[assignment]
         data = st.floats(-2, 2, allow_nan=False)
-        samples = draw(st.lists(st.tuples(st.lists(data, min_size=nin, max_size=nin), data),
-                                min_size=1, max_size=max_samples))
+        samples = draw(
+            st.lists(
+                st.tuples(st.lists(data, min_size=nin, max_size=nin), data),
+                min_size=1,
+                max_size=max_samples,
+            )
+        )
         loss: Any = 0.0
         for x, y in samples:
-            loss = loss + (mlp(x) - y) ** 2
+            loss = loss + (mlp(x) - y) ** 2  # type: ignore[operator]
         expression = tape.expression()
         assume(point_problem(expression, tape.point) is None)
         return Case(expression, tuple(tape.point), family="mlp")

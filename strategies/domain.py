@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from strategies.expression import Expression, Node
 from strategies.ops import OPS
 
-__all__ = ["DEFAULT_MARGIN", "DEFAULT_MAX_MAGNITUDE", "float_values", "node_problem", "point_problem"]
+__all__ = [
+    "DEFAULT_MARGIN",
+    "DEFAULT_MAX_MAGNITUDE",
+    "float_values",
+    "node_problem",
+    "point_problem",
+]
 
 DEFAULT_MARGIN = 1e-2
 """Smallest distance, relative to ``1 + |operand|``, from a domain edge or kink."""

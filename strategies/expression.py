@@ -103,6 +103,21 @@ class Expression:
                     alive[i] = True
         return alive
 
+    def pruned(self, point: Sequence[float]) -> tuple[Expression, tuple[float, ...]]:
+        """The expression without the nodes and inputs its output does not depend on, and the
+        point for it."""
+        alive = self.live()
+        keep = [i for i in range(self.size) if alive[i]]
+        if not any(alive[: self.n_inputs]):  # a constant output still needs one input
+            keep.insert(0, 0)
+        new_index = {old: new for new, old in enumerate(keep)}
+        inputs = [i for i in keep if i < self.n_inputs]
+        nodes = tuple(
+            Node(n.op, tuple(new_index[i] for i in n.args), n.const, n.side)
+            for n in (self.node(k) for k in keep if k >= self.n_inputs)
+        )
+        return Expression(len(inputs), nodes), tuple(float(point[i]) for i in inputs)
+
     def ops_used(self) -> list[str]:
         return sorted({n.op for n in self.nodes})
 
@@ -153,7 +168,14 @@ class Expression:
     def node_source(self, index: int) -> str:
         """Python source for one op node, in terms of its operands' names."""
         node = self.node(index)
-        return OPS[node.op].source(node.operands([self.name(i) for i in range(self.size)]))
+        names = [self.name(i) for i in range(self.size)]
+        # A negative constant in parentheses: -2.0 ** x would mean -(2.0 ** x).
+        return OPS[node.op].source(
+            [
+                x if isinstance(x, str) else f"({x!r})" if x < 0 else repr(x)
+                for x in node.operands(names)
+            ]
+        )
 
     def to_python(
         self,
@@ -169,7 +191,9 @@ class Expression:
         value and every input's gradient."""
         lines = [engine_import] if engine_import else []
         lines += [f"{self.name(i)} = {engine}({float(point[i])!r})" for i in range(self.n_inputs)]
-        lines += [f"{self.name(k)} = {self.node_source(k)}" for k in range(self.n_inputs, self.size)]
+        lines += [
+            f"{self.name(k)} = {self.node_source(k)}" for k in range(self.n_inputs, self.size)
+        ]
         out = self.name(self.output)
         inputs = ", ".join(f"{self.name(i)}.{grad_attr}" for i in range(self.n_inputs))
         lines += [
@@ -180,8 +204,9 @@ class Expression:
         return "\n".join(lines) + "\n"
 
     def __str__(self) -> str:
-        body = "; ".join(f"{self.name(k)} = {self.node_source(k)}" for k in
-                         range(self.n_inputs, self.size))
+        body = "; ".join(
+            f"{self.name(k)} = {self.node_source(k)}" for k in range(self.n_inputs, self.size)
+        )
         return body or self.name(self.output)
 
     def to_dot(
@@ -202,7 +227,7 @@ class Expression:
                 label, shape = f"{self.name(i)}{value}", "box"
             else:
                 label, shape = f"{self.name(i)} = {self.node_source(i)}", "ellipse"
-            style = ', color=red, fontcolor=red, penwidth=2' if i in marked else ""
+            style = ", color=red, fontcolor=red, penwidth=2" if i in marked else ""
             lines.append(f'  {self.name(i)} [label="{_dot_escape(label)}", shape={shape}{style}];')
         for k in range(self.n_inputs, self.size):
             for i in self.node(k).args:
@@ -232,9 +257,7 @@ def _validate_node(node: Any, index: int) -> None:
     for i in node.args:
         if not isinstance(i, int) or not 0 <= i < index:
             raise ValueError(f"node {index} operand={i!r}: expected an index of an earlier node")
-    if node.side is not None and not (
-        isinstance(node.const, float) and math.isfinite(node.const)
-    ):
+    if node.side is not None and not (isinstance(node.const, float) and math.isfinite(node.const)):
         raise ValueError(f"node {index} const={node.const!r}: expected a finite float")
 
 

@@ -140,8 +140,9 @@ def _binary(name: str, fn: Callable[[Any, Any], Any], symbol: str, dunder: str, 
     )
 
 
-def _unary(name: str, sympy_form: Callable[[Any], Any], float_fn: Callable[[float], float],
-           **kw: Any) -> Op:
+def _unary(
+    name: str, sympy_form: Callable[[Any], Any], float_fn: Callable[[float], float], **kw: Any
+) -> Op:
     return Op(
         name=name,
         arity=1,
@@ -197,12 +198,22 @@ OPS: dict[str, Op] = {
             roundoff=0.0,
         ),
         _unary("exp", sympy.exp, _float_exp, roundoff=2.0),
-        _unary("log", sympy.log, lambda a: math.log(a) if a > 0 else math.nan,
-               edge=lambda args, form: args[0], roundoff=2.0),
+        _unary(
+            "log",
+            sympy.log,
+            lambda a: math.log(a) if a > 0 else math.nan,
+            edge=lambda args, form: args[0],
+            roundoff=2.0,
+        ),
         _unary("tanh", sympy.tanh, math.tanh, roundoff=4.0),
         _unary("sigmoid", lambda a: 1 / (1 + sympy.exp(-a)), _float_sigmoid, roundoff=8.0),
-        _unary("relu", _relu_sympy, lambda a: a if a > 0 else 0.0,
-               kinks=(Kink(at=0.0, left=0.0, right=1.0, convention=0.0),), roundoff=0.0),
+        _unary(
+            "relu",
+            _relu_sympy,
+            lambda a: a if a > 0 else 0.0,
+            kinks=(Kink(at=0.0, left=0.0, right=1.0, convention=0.0),),
+            roundoff=0.0,
+        ),
     )
 }
 

@@ -8,6 +8,7 @@ Select one with the ``HYPOTHESIS_PROFILE`` environment variable, pytest's
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
@@ -17,7 +18,7 @@ PROFILES = ("dev", "ci", "thorough")
 ENV_VAR = "HYPOTHESIS_PROFILE"
 
 # The oracles' cost grows with the drawn expression, so a per-example deadline would be noise.
-_common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+_common: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
 
 
 def register_profiles() -> None:

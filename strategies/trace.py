@@ -89,5 +89,3 @@ def trace(fn: Callable[..., Any], point: Sequence[float]) -> Expression:
     if out.index != len(tape.point) + len(tape.nodes) - 1:
         tape.record("add", (out, 0.0))  # the output must be the last node
     return tape.expression()
-
-

@@ -14,8 +14,13 @@ ENGINE_SOURCE = Path(autograd.engine.__file__).read_text()
 
 
 def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "checks", "--quiet", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "checks", "--quiet", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def buggy_engine(tmp_path, old, new):
@@ -33,8 +38,19 @@ def test_our_engine_passes_and_the_json_has_every_field(tmp_path):
     data = json.loads(out.read_text())
     assert data["passed"] is True and data["failures"] == []
     assert data["engine"] == "autograd:Value"
-    assert set(data["ops"]) == {"add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh",
-                                "sigmoid", "relu"}
+    assert set(data["ops"]) == {
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "pow",
+        "neg",
+        "exp",
+        "log",
+        "tanh",
+        "sigmoid",
+        "relu",
+    }
     assert data["examples"] >= 150
     assert 0 < data["stats"]["shared_fraction"] <= 1
     assert sum(data["stats"]["op_counts"].values()) > 0
@@ -69,8 +85,17 @@ def test_a_wrong_derivative_exits_1_with_a_shrunk_blamed_reproducer(tmp_path):
         (["--json", "."], "is a directory"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
     ],
-    ids=["unknown-module", "unknown-class", "missing-file", "no-colon", "zero-examples",
-         "non-integer", "negative-nodes", "json-is-dir", "unknown-flag"],
+    ids=[
+        "unknown-module",
+        "unknown-class",
+        "missing-file",
+        "no-colon",
+        "zero-examples",
+        "non-integer",
+        "negative-nodes",
+        "json-is-dir",
+        "unknown-flag",
+    ],
 )
 def test_usage_errors_exit_2_with_one_line(args, message, capsys):
     assert main(["--quiet", *args]) == 2

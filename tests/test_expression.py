@@ -31,8 +31,9 @@ def test_printed_snippet_runs_and_reproduces_the_engine(case):
 
 
 def test_snippet_keeps_reflected_constants_on_their_side():
-    e = Expression(1, (Node("sub", (0,), const=2.0, side="left"),
-                       Node("pow", (1,), const=0.1, side="left")))
+    e = Expression(
+        1, (Node("sub", (0,), const=2.0, side="left"), Node("pow", (1,), const=0.1, side="left"))
+    )
     source = e.to_python([0.5])
     assert "n1 = 2.0 - x0" in source
     assert "n2 = 0.1 ** n1" in source
@@ -57,8 +58,14 @@ def test_dot_marks_highlighted_nodes():
         (1, (Node("add", (0,), const=math.inf, side="right"),), "const=inf"),
         (1, (Node("add", (0,), const=1.0, side="up"),), "side='up'"),
     ],
-    ids=["no-inputs", "unknown-op", "forward-reference", "wrong-arity", "infinite-const",
-         "bad-side"],
+    ids=[
+        "no-inputs",
+        "unknown-op",
+        "forward-reference",
+        "wrong-arity",
+        "infinite-const",
+        "bad-side",
+    ],
 )
 def test_invalid_expressions_are_named(n_inputs, nodes, message):
     with pytest.raises(ValueError, match=message):
@@ -67,8 +74,11 @@ def test_invalid_expressions_are_named(n_inputs, nodes, message):
 
 @pytest.mark.parametrize(
     "text, message",
-    [("[1, 2", "not JSON"), ('{"format": "other"}', "format='other'"),
-     ('{"format": "gradtrio.expression/1", "inputs": 1}', "missing or mistyped field")],
+    [
+        ("[1, 2", "not JSON"),
+        ('{"format": "other"}', "format='other'"),
+        ('{"format": "gradtrio.expression/1", "inputs": 1}', "missing or mistyped field"),
+    ],
     ids=["truncated", "foreign", "missing-nodes"],
 )
 def test_bad_json_is_a_clear_error(text, message):

@@ -10,8 +10,26 @@ from strategies.ops import OPS, get_op
 
 # Public behaviour of Value that is not an op on values.
 NOT_OPS = {"backward", "zero_grad", "data", "grad", "label"}
-OP_DUNDERS = {"add", "sub", "mul", "truediv", "pow", "neg", "radd", "rsub", "rmul", "rtruediv",
-              "rpow", "abs", "pos", "floordiv", "rfloordiv", "mod", "rmod", "matmul"}
+OP_DUNDERS = {
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "pow",
+    "neg",
+    "radd",
+    "rsub",
+    "rmul",
+    "rtruediv",
+    "rpow",
+    "abs",
+    "pos",
+    "floordiv",
+    "rfloordiv",
+    "mod",
+    "rmod",
+    "matmul",
+}
 
 
 def engine_ops() -> set[str]:

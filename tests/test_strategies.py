@@ -69,22 +69,29 @@ def test_shrinks_self_multiplication_to_one_node():
         return any(n.op == "mul" and n.args[0] == n.args[1] for n in case.expression.nodes)
 
     # Derandomized: about one random seed in thirty stops shrinking at three nodes.
-    found = find(cases(), squares_something,
-                 settings=settings(database=None, max_examples=2000, derandomize=True))
+    found = find(
+        cases(),
+        squares_something,
+        settings=settings(database=None, max_examples=2000, derandomize=True),
+    )
     assert len(found.expression.nodes) <= 2, found.expression
 
 
 def test_shrinks_shared_node_to_a_small_case():
-    found = find(cases(), lambda c: c.expression.has_shared_node(),
-                 settings=settings(database=None, max_examples=2000, derandomize=True))
+    found = find(
+        cases(),
+        lambda c: c.expression.has_shared_node(),
+        settings=settings(database=None, max_examples=2000, derandomize=True),
+    )
     assert len(found.expression.nodes) <= 3, found.expression
 
 
 @given(kink_cases())
 def test_kink_cases_put_an_operand_exactly_on_a_kink(case):
     values = float_values(case.expression, case.point)
-    on_kink = [n for n in case.expression.nodes for k in OPS[n.op].kinks
-               if n.operands(values)[0] == k.at]
+    on_kink = [
+        n for n in case.expression.nodes for k in OPS[n.op].kinks if n.operands(values)[0] == k.at
+    ]
     assert on_kink
     assert point_problem(case.expression, case.point, exact_kinks=True) is None
 
@@ -92,8 +99,16 @@ def test_kink_cases_put_an_operand_exactly_on_a_kink(case):
 @given(wide_cases())
 def test_wide_cases_overflow_at_most_at_the_output(case):
     assert all(abs(x) <= 1e3 for x in case.point)
-    assert point_problem(case.expression, case.point, margin=1e-6, max_magnitude=1e300,
-                         overflow_output=case.overflow_output) is None
+    assert (
+        point_problem(
+            case.expression,
+            case.point,
+            margin=1e-6,
+            max_magnitude=1e300,
+            overflow_output=case.overflow_output,
+        )
+        is None
+    )
     values = float_values(case.expression, case.point)
     assert all(abs(v) <= 1e300 for v in values[:-1])
     assert math.isinf(values[-1]) == case.overflow_output
@@ -129,10 +144,19 @@ def test_deep_chains_are_deeper_than_the_recursion_limit(case):
         (lambda: kink_cases(ops=["add"]), "no op with a kink"),
         (lambda: points("x"), "expression='x'"),
     ],
-    ids=["cases(max_nodes=0)", "cases(ops=[..., 'cube'])", "cases(min_nodes=5, max_nodes=2)",
-         "cases(min_inputs=3, max_inputs=1)", "cases(min_value=2, max_value=-2)",
-         "cases(ops='add')", "cases(ops={'add': ['sideways']})", "cases(margin=2)",
-         "deep_chains(min_depth=10, max_depth=5)", "kink_cases(ops=['add'])", "points('x')"],
+    ids=[
+        "cases(max_nodes=0)",
+        "cases(ops=[..., 'cube'])",
+        "cases(min_nodes=5, max_nodes=2)",
+        "cases(min_inputs=3, max_inputs=1)",
+        "cases(min_value=2, max_value=-2)",
+        "cases(ops='add')",
+        "cases(ops={'add': ['sideways']})",
+        "cases(margin=2)",
+        "deep_chains(min_depth=10, max_depth=5)",
+        "kink_cases(ops=['add'])",
+        "points('x')",
+    ],
 )
 def test_bad_arguments_raise_invalid_argument(make, message):
     with pytest.raises(InvalidArgument, match=message.replace("[", r"\[").replace("(", r"\(")):

@@ -1,0 +1,142 @@
+"""The verdict on single cases: classification, triangulation, blame, and no false alarms."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+import checks.verdict
+from checks import Engine, GradientMismatch, check, judge, resolve_engine
+from checks.oracle_torch import TorchResult
+from strategies import Expression, Node
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import mutants  # noqa: E402
+
+BY_NAME = {m.name: m for m in mutants.MUTANTS}
+
+
+def mutant(name):
+    return Engine.from_class(mutants.load_mutant(BY_NAME[name]))
+
+
+def expr(n_inputs, *nodes):
+    return Expression(n_inputs, tuple(nodes))
+
+
+RELU = expr(1, Node("relu", (0,)))
+SHARED = expr(2, Node("mul", (0, 1)), Node("add", (2, 2)))  # t = x0*x1; t + t
+
+
+def test_correct_engine_passes_with_every_oracle_agreeing():
+    v = judge(resolve_engine(None), SHARED, (1.5, -0.5))
+    assert v.status == "pass"
+    assert v.agreement == {
+        "engine~sympy": True,
+        "torch~sympy": True,
+        "engine~torch": True,
+        "engine~fd": True,
+        "sympy~fd": True,
+    }
+
+
+def test_kink_only_disagreement_is_a_convention_failure():
+    v = judge(mutant("relu-kink-one"), RELU, (0.0,))
+    assert (v.status, v.kind) == ("fail", "convention")
+    assert v.blame.op == "relu" and v.blame.node == 1
+    # ...while away from the kink the same engine is right
+    assert judge(mutant("relu-kink-one"), RELU, (0.5,)).status == "pass"
+
+
+def test_wrong_value_is_a_forward_failure_blamed_on_its_node():
+    e = expr(1, Node("mul", (0, 0)), Node("log", (1,)))
+    v = judge(mutant("log-base-10"), e, (1.5,))
+    assert (v.kind, v.blame.op, v.blame.node) == ("forward", "log", 2)
+
+
+def test_an_exception_where_float64_overflows_is_a_crash():
+    e = expr(1, Node("exp", (0,)))
+    v = judge(mutant("exp-raises"), e, (800.0,), overflow_output=True)
+    assert (v.kind, v.blame.op) == ("crash", "exp")
+    assert "OverflowError" in v.reason
+    assert judge(resolve_engine(None), e, (800.0,), overflow_output=True).status == "pass"
+
+
+def test_all_zero_gradients_fail():
+    zero = Engine.load(str(Path(__file__).parent / "engines" / "zero_grads.py") + ":Value")
+    v = judge(zero, expr(1, Node("tanh", (0,))), (0.5,))
+    assert v.kind == "gradient"
+    assert v.mismatches[0].engine == 0.0 and v.mismatches[0].expected != 0.0
+
+
+def test_overwrite_is_blamed_on_the_op_that_reuses_its_operand():
+    v = judge(mutant("overwrite-in-add"), SHARED, (1.5, -0.5))
+    assert (v.kind, v.blame.op, v.blame.node) == ("gradient", "add", 3)
+
+
+def test_a_shared_node_visited_twice_is_blamed_on_the_traversal():
+    v = judge(
+        mutant("visit-shared-twice"), expr(1, Node("add", (0, 0)), Node("add", (1, 1))), (0.5,)
+    )
+    assert v.kind == "gradient"
+    assert v.blame.op == "traversal"
+
+
+def test_a_dropped_upstream_factor_is_blamed_on_its_op():
+    e = expr(1, Node("tanh", (0,)), Node("mul", (1,), const=3.0, side="right"))
+    v = judge(mutant("chain-dropped-in-tanh"), e, (0.5,))
+    assert (v.kind, v.blame.op) == ("gradient", "tanh")
+
+
+def test_points_outside_the_domain_are_skipped_not_failed():
+    v = judge(resolve_engine(None), expr(1, Node("log", (0,))), (-1.0,))
+    assert v.status == "skip" and "domain" in v.reason
+
+
+def test_rounding_across_a_kink_is_skipped():
+    # In float64 0.1 * 3.0 - 0.30000000000000004 is exactly 0; exactly, it is slightly negative.
+    e = expr(
+        1,
+        Node("mul", (0,), const=3.0, side="right"),
+        Node("sub", (1,), const=0.30000000000000004, side="right"),
+        Node("relu", (2,)),
+    )
+    v = judge(resolve_engine(None), e, (0.1,))
+    assert v.status == "skip" and "kink" in v.reason
+
+
+def test_a_wrong_torch_never_fails_a_right_engine(monkeypatch):
+    real = checks.verdict.torch_gradients
+
+    def off_by_one(expression, point):
+        r = real(expression, point)
+        return TorchResult(r.value + 1.0, [g + 1.0 for g in r.grads], r.node_grads)
+
+    monkeypatch.setattr(checks.verdict, "torch_gradients", off_by_one)
+    v = judge(resolve_engine(None), SHARED, (1.5, -0.5))
+    assert v.status == "pass"
+    assert v.agreement["torch~sympy"] is False
+
+
+def test_engine_and_torch_both_wrong_is_undecided_without_finite_differences(monkeypatch):
+    monkeypatch.setattr(checks.verdict, "_fd", lambda *a: [])
+    bad = mutant("tanh-one-minus-t")
+    real = checks.verdict.torch_gradients
+
+    def like_the_engine(expression, point):
+        run = bad.run(expression, point)
+        return TorchResult(run.value, run.grads, real(expression, point).node_grads)
+
+    monkeypatch.setattr(checks.verdict, "torch_gradients", like_the_engine)
+    v = judge(bad, expr(1, Node("tanh", (0,))), (0.5,))
+    assert v.status == "skip" and "disagree" in v.reason
+
+
+def test_check_raises_an_assertion_error_with_the_report():
+    with pytest.raises(GradientMismatch) as info:
+        check(expr(1, Node("tanh", (0,))), (0.5,), engine=mutant("tanh-one-minus-t"))
+    assert isinstance(info.value, AssertionError)
+    text = str(info.value)
+    assert "gradient failure" in text and "blame: n1 (tanh)" in text
+    assert "n1 = x0.tanh()" in text and "x0 = Value(0.5)" in text
