@@ -63,7 +63,12 @@ def load_class(spec: str) -> type:
             assert loader is not None and loader.loader is not None
             module = importlib.util.module_from_spec(loader)
             sys.modules[name] = module
-            loader.loader.exec_module(module)
+            # As for a script, modules beside the file are importable while it loads.
+            sys.path.insert(0, str(path.resolve().parent))
+            try:
+                loader.loader.exec_module(module)
+            finally:
+                sys.path.remove(str(path.resolve().parent))
         else:
             module = importlib.import_module(module_part)
     except EngineError:
@@ -110,6 +115,7 @@ class Engine:
     wrap_constants: bool
     timeout: float | None = 10.0
     ops: dict[str, tuple[Form, ...]] = field(default_factory=dict)
+    _limitations: list[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, spec: str = DEFAULT_ENGINE, **overrides: Any) -> Engine:
@@ -134,7 +140,12 @@ class Engine:
                 f"engine {spec}: {value_cls.__name__}(1.5) raised {type(exc).__name__}: {exc}"
             ) from None
         value_attr = value_attr or _probe_attr(probe, VALUE_ATTRS, 1.5)
-        grad_attr = grad_attr or _probe_attr(probe, GRAD_ATTRS, None)
+        # A gradient may be None until backward has run: then any attribute of that name will do.
+        grad_attr = (
+            grad_attr
+            or _probe_attr(probe, GRAD_ATTRS, None)
+            or next((name for name in GRAD_ATTRS if hasattr(probe, name)), "")
+        )
         backward = backward or next((m for m in BACKWARD_METHODS if hasattr(probe, m)), "")
         for what, name, flag in (
             ("value attribute", value_attr, "--value-attr"),
@@ -182,14 +193,15 @@ class Engine:
         except Exception as exc:
             raise EngineCrash(op.name, f"raised {type(exc).__name__}: {exc}") from exc
         if not isinstance(out, self.cls):
-            raise EngineCrash(op.name, f"returned {type(out).__name__} {out!r:.60}, "
-                                       f"expected {self.cls.__name__}")
+            raise EngineCrash(
+                op.name, f"returned {type(out).__name__} {out!r:.60}, expected {self.cls.__name__}"
+            )
         return out
 
-    def _read(self, obj: Any, attr: str, where: str) -> float:
+    def _read(self, obj: Any, attr: str, where: str, node: int | None = None) -> float:
         value = _as_float(getattr(obj, attr, None))
         if value is None:
-            raise EngineCrash(where, f".{attr} is {getattr(obj, attr, None)!r}, not a number")
+            raise EngineCrash(where, f".{attr} is {getattr(obj, attr, None)!r}, not a number", node)
         return value
 
     def _build(self, expression: Expression, point: Sequence[float]) -> tuple[list[Any], list[Any]]:
@@ -231,12 +243,51 @@ class Engine:
                 if not isinstance(exc, Exception):
                     raise
                 raise EngineCrash("backward", f"raised {type(exc).__name__}: {exc}") from exc
-            node_values = [self._read(v, self.value_attr, expression.name(i))
-                           for i, v in enumerate(values)]
+            node_values = [
+                self._read(v, self.value_attr, expression.name(i), i) for i, v in enumerate(values)
+            ]
             node_grads = [_as_float(getattr(v, self.grad_attr, None)) for v in values]
-            grads = [self._read(v, self.grad_attr, f"{expression.name(i)}.{self.grad_attr}")
-                     for i, v in enumerate(leaves)]
+            grads = [
+                self._read(v, self.grad_attr, f"{expression.name(i)}.{self.grad_attr}")
+                for i, v in enumerate(leaves)
+            ]
             return EngineRun(node_values[-1], grads, node_grads, node_values)
+
+    def limitations(self) -> list[str]:
+        """What the engine does differently from PyTorch outside a single forward and backward,
+        found by probing once: so far, whether a second ``backward()`` on the same graph adds
+        exactly the first call's gradients again or double-counts intermediate gradients."""
+        if self._limitations is None:
+            self._limitations = [note for note in (self._probe_backward_twice(),) if note]
+        return list(self._limitations)
+
+    def _probe_backward_twice(self) -> str:
+        if not all("nodes" in self.ops.get(name, ()) for name in ("mul", "add")):
+            return ""
+        expression = Expression(2, (Node("mul", (0, 1)), Node("add", (2, 2))))
+        point = (1.5, -0.5)
+        try:
+            with self._time_limit():
+                leaves, values = self._build(expression, point)
+                grads = []
+                for call in ("first", "second"):
+                    getattr(values[-1], self.backward)()
+                    grads.append(
+                        [self._read(v, self.grad_attr, f"{call} backward") for v in leaves]
+                    )
+        except Exception:  # crashes and hangs are reported by the cases themselves
+            return ""
+        first, second = grads
+        if all(math.isclose(b, 2 * a) for a, b in zip(first, second, strict=True)):
+            return ""  # leaves accumulate, as in PyTorch
+        if all(math.isclose(b, a) for a, b in zip(first, second, strict=True)):
+            return ""  # gradients are reset by each call: no accumulation, but nothing wrong
+        return (
+            f"{self.backward}() called twice on one graph double-counts intermediate "
+            f"gradients: for {expression} at x0={point[0]}, x1={point[1]} the second call "
+            f"leaves x0.{self.grad_attr} = {second[0]!r}, expected {2 * first[0]!r} (twice the "
+            f"first call's {first[0]!r}); reset every node's gradient between calls"
+        )
 
     @contextlib.contextmanager
     def _time_limit(self) -> Iterator[None]:
@@ -263,8 +314,10 @@ class Engine:
 
     def describe(self) -> str:
         wrap = ", constants wrapped" if self.wrap_constants else ""
-        return (f"{self.spec} (value .{self.value_attr}, grad .{self.grad_attr}, "
-                f".{self.backward}(){wrap})")
+        return (
+            f"{self.spec} (value .{self.value_attr}, grad .{self.grad_attr}, "
+            f".{self.backward}(){wrap})"
+        )
 
 
 def _probe_attr(probe: Any, names: Sequence[str], expected: float | None) -> str:

@@ -3,24 +3,135 @@ blame, and a snippet that reproduces it."""
 
 from __future__ import annotations
 
-from strategies.expression import Expression
-from checks.verdict import Verdict
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["example_line", "format_verdict", "reproducer", "symbolic_gradients"]
+from checks.verdict import Verdict
+from strategies.domain import DEFAULT_MAX_MAGNITUDE, point_problem
+from strategies.expression import Expression
+from strategies.ops import OPS
+
+if TYPE_CHECKING:
+    from checks.engine import Engine
+
+__all__ = [
+    "CASE_DEFAULTS",
+    "case_options",
+    "example_line",
+    "expression_text",
+    "format_verdict",
+    "import_line",
+    "reproducer",
+    "symbolic_gradients",
+]
 
 SYMBOLIC_MAX_NODES = 8
+SHOWN_NODES = 40
+"""Expressions with more op nodes are abbreviated in the report (the reproducer stays whole)."""
 
 
-def reproducer(verdict: Verdict, *, engine: str = "Value",
-               engine_import: str = "from autograd import Value") -> str:
-    """Standalone Python source replaying the case on the engine."""
-    return verdict.expression.to_python(verdict.point, engine=engine, engine_import=engine_import)
+def import_line(engine: Engine | None) -> tuple[str, str]:
+    """The import line(s) that make ``engine``'s class available, and the name it has there."""
+    if engine is None:
+        return "from autograd import Value", "Value"
+    module, _, name = engine.spec.rpartition(":")
+    if module.endswith(".py"):
+        path = Path(module).resolve()
+        lines = f"import sys\nsys.path.insert(0, {str(path.parent)!r})\n"
+        if path.stem.isidentifier():
+            return lines + f"from {path.stem} import {name}", name
+        return lines + (  # a file name that is no module name: load it by path
+            "import importlib.util\n"
+            f"_spec = importlib.util.spec_from_file_location('engine', {str(path)!r})\n"
+            "_engine = importlib.util.module_from_spec(_spec)\n"
+            "_spec.loader.exec_module(_engine)\n"
+            f"{name} = _engine.{name}"
+        ), name
+    return f"from {module} import {name}", name
+
+
+def _node_source(e: Expression, k: int, wrap: str | None = None) -> str:
+    """Python source of node ``k`` (``wrap(c)`` around a constant when the engine needs it)."""
+    node = e.node(k)
+    operands = [e.name(i) for i in node.args]
+    if node.side is not None:
+        const = repr(node.const) if wrap is None else f"{wrap}({node.const!r})"
+        operands.insert(0 if node.side == "left" else len(operands), const)
+    return OPS[node.op].source(operands)
+
+
+def reproducer(
+    verdict: Verdict, *, engine: Engine | str = "Value", engine_import: str | None = None
+) -> str:
+    """Standalone Python source replaying the case on the engine and printing its output value
+    and input gradients. ``engine`` is an :class:`~checks.engine.Engine` (its class is imported,
+    its attribute names used and constants wrapped when it needs that) or a class name, imported
+    by ``engine_import`` (default ``from autograd import Value``)."""
+    e, point = verdict.expression, verdict.point
+    if isinstance(engine, str):
+        cls, value_attr, grad_attr, backward, wrap = engine, "data", "grad", "backward", None
+        imports = "from autograd import Value" if engine_import is None else engine_import
+    else:
+        imports, cls = import_line(engine)
+        value_attr, grad_attr, backward = engine.value_attr, engine.grad_attr, engine.backward
+        wrap = cls if engine.wrap_constants else None
+        imports = imports if engine_import is None else engine_import
+    lines = [imports] if imports else []
+    lines += [f"{e.name(i)} = {cls}({float(point[i])!r})" for i in range(e.n_inputs)]
+    lines += [f"{e.name(k)} = {_node_source(e, k, wrap)}" for k in range(e.n_inputs, e.size)]
+    out = e.name(e.output)
+    grads = ", ".join(f"{e.name(i)}.{grad_attr}" for i in range(e.n_inputs))
+    lines += [
+        f"{out}.{backward}()",
+        f'print("value:", {out}.{value_attr})',
+        f'print("grads:", [{grads}])',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+CASE_DEFAULTS: dict[str, object] = {
+    "exact_kinks": False,
+    "max_magnitude": DEFAULT_MAX_MAGNITUDE,
+    "overflow_output": False,
+}
+"""The :class:`~strategies.Case` defaults of the options that decide whether a point is fair."""
+_LOOSER: dict[str, object] = {"exact_kinks": True, "max_magnitude": 1e300, "overflow_output": True}
+
+
+def case_options(verdict: Verdict) -> dict[str, object]:
+    """The fewest :class:`~strategies.Case` options (beyond its defaults) under which the case is
+    judged rather than skipped: an operand exactly on a kink, values beyond the ordinary
+    magnitude, an output that overflows. Empty for an ordinary case."""
+    names = list(_LOOSER)
+    choices = [[name for k, name in enumerate(names) if mask >> k & 1] for mask in range(8)]
+    for chosen in sorted(choices, key=len):
+        options = {name: _LOOSER[name] for name in chosen}
+        settings = {**CASE_DEFAULTS, **options}
+        if point_problem(verdict.expression, verdict.point, margin=0.0, **settings) is None:  # type: ignore[arg-type]
+            return options
+    return dict(_LOOSER)
 
 
 def example_line(verdict: Verdict) -> str:
-    """A line to paste above a ``@given(...)`` test of the ``check`` helper to keep this case."""
-    return (f"@example(Expression.from_json({verdict.expression.to_json()!r}), "
-            f"{verdict.point!r})")
+    """A line to paste above a ``@given(cases())`` test so this case is always tried first (the
+    test module imports ``example`` from hypothesis and ``Case, Expression`` from strategies)."""
+    options = "".join(f", {k}={v!r}" for k, v in case_options(verdict).items())
+    return (
+        f"@example(Case(Expression.from_json({verdict.expression.to_json()!r}), "
+        f"{verdict.point!r}{options}))"
+    )
+
+
+def expression_text(e: Expression) -> str:
+    """One line per the IR's ``str``, abbreviated in the middle for very long expressions."""
+    parts = [
+        f"{e.name(k)} = {_node_source(e, k)}"
+        for k in range(e.n_inputs, e.size)
+        if len(e.nodes) <= SHOWN_NODES or k < e.n_inputs + 6 or k >= e.size - 3
+    ]
+    if len(e.nodes) > SHOWN_NODES:
+        parts.insert(6, f"... {len(e.nodes) - 9:,} more nodes ...")
+    return "; ".join(parts) or e.name(e.output)
 
 
 def symbolic_gradients(expression: Expression) -> list[str]:
@@ -38,12 +149,17 @@ def _g(x: float | None) -> str:
     return "-" if x is None else f"{x:.17g}"
 
 
-def format_verdict(verdict: Verdict, *, engine_name: str = "engine") -> str:
-    """The full human-readable report of one verdict."""
+def format_verdict(
+    verdict: Verdict, *, engine_name: str = "engine", engine: Engine | None = None
+) -> str:
+    """The full human-readable report of one verdict; with ``engine`` the reproducer imports and
+    drives that engine's class."""
     e = verdict.expression
+    if engine is not None and engine_name == "engine":
+        engine_name = engine.spec
     lines = [
         f"{verdict.kind or verdict.status} failure in {engine_name}: {verdict.reason}",
-        f"  expression ({len(e.nodes)} op nodes): {e}",
+        f"  expression ({len(e.nodes):,} op nodes): {expression_text(e)}",
         f"  point: {', '.join(f'{e.name(i)}={x!r}' for i, x in enumerate(verdict.point))}",
     ]
     if verdict.limitation:
@@ -55,28 +171,49 @@ def format_verdict(verdict: Verdict, *, engine_name: str = "engine") -> str:
     if verdict.mismatches:
         lines.append("  mismatches (engine vs reference, |error| > tolerance):")
         for m in verdict.mismatches:
-            lines.append(f"    {m.what}: engine {_g(m.engine)}, expected {_g(m.expected)}, "
-                         f"|error| {m.error:.3g} > tolerance {m.tolerance:.3g}")
+            lines.append(
+                f"    {m.what}: engine {_g(m.engine)}, expected {_g(m.expected)}, "
+                f"|error| {m.error:.3g} > tolerance {m.tolerance:.3g}"
+            )
     ref, torch, run = verdict.reference, verdict.torch, verdict.engine
     if ref is not None and run is not None and torch is not None:
-        lines.append("  oracles:        value                   " +
-                     "  ".join(f"d/d{e.name(i)}".ljust(24) for i in range(e.n_inputs)))
-        rows = [("engine", run.value, run.grads), ("sympy", float(ref.value),
-                 [float(g) for g in ref.grads]), ("torch", torch.value, torch.grads)]
+        lines.append(
+            "  oracles:        value                   "
+            + "  ".join(f"d/d{e.name(i)}".ljust(24) for i in range(e.n_inputs))
+        )
+        rows = [
+            ("engine", run.value, run.grads),
+            ("sympy", float(ref.value), [float(g) for g in ref.grads]),
+            ("torch", torch.value, torch.grads),
+        ]
         for name, value, grads in rows:
-            lines.append(f"    {name:<12}{_g(value):<24}  " + "  ".join(_g(g).ljust(24)
-                                                                      for g in grads))
+            lines.append(
+                f"    {name:<12}{_g(value):<24}  " + "  ".join(_g(g).ljust(24) for g in grads)
+            )
         if verdict.fd:
-            cells = [f"{f.value:.12g}±{f.error:.2g}" if f.reliable else f"(unreliable: {f.why})"
-                     for f in verdict.fd]
+            cells = [
+                f"{f.value:.12g}±{f.error:.2g}" if f.reliable else f"(unreliable: {f.why})"
+                for f in verdict.fd
+            ]
             lines.append(f"    {'fd':<12}{'':<24}  " + "  ".join(c.ljust(24) for c in cells))
-        lines.append("    tolerance   " + f"{ref.value_bounds[-1]:<24.3g}  " +
-                     "  ".join(f"{t:<24.3g}" for t in ref.grad_bounds[: e.n_inputs]))
+        lines.append(
+            "    tolerance   "
+            + f"{ref.value_bounds[-1]:<24.3g}  "
+            + "  ".join(f"{t:<24.3g}" for t in ref.grad_bounds[: e.n_inputs])
+        )
     if verdict.agreement:
-        lines.append("  agreement: " + ", ".join(
-            f"{pair} {'yes' if ok else 'NO'}" for pair, ok in verdict.agreement.items()))
+        lines.append(
+            "  agreement: "
+            + ", ".join(f"{pair} {'yes' if ok else 'NO'}" for pair, ok in verdict.agreement.items())
+        )
     if len(e.nodes) <= SYMBOLIC_MAX_NODES and verdict.kind in ("gradient", "convention"):
         lines.append("  expected, symbolically (SymPy): " + "; ".join(symbolic_gradients(e)))
-    lines.append("  reproduce:")
-    lines += ["    " + line for line in reproducer(verdict).splitlines()]
+    if len(e.nodes) <= SHOWN_NODES:
+        lines.append("  keep this case (paste above a @given(cases()) test):")
+        lines.append("    " + example_line(verdict))
+        lines.append("  reproduce:")
+        snippet = reproducer(verdict, engine=engine) if engine else reproducer(verdict)
+        lines += ["    " + line for line in snippet.splitlines()]
+    else:
+        lines.append(f"  reproduce: {len(e.nodes):,} lines; written in full by --report-dir")
     return "\n".join(lines)

@@ -168,14 +168,11 @@ class Expression:
     def node_source(self, index: int) -> str:
         """Python source for one op node, in terms of its operands' names."""
         node = self.node(index)
-        names = [self.name(i) for i in range(self.size)]
-        # A negative constant in parentheses: -2.0 ** x would mean -(2.0 ** x).
-        return OPS[node.op].source(
-            [
-                x if isinstance(x, str) else f"({x!r})" if x < 0 else repr(x)
-                for x in node.operands(names)
-            ]
-        )
+        operands = [self.name(i) for i in node.args]
+        if node.const is not None:  # a negative constant in parentheses: -2.0 ** x is -(2.0 ** x)
+            const = f"({node.const!r})" if node.const < 0 else repr(node.const)
+            operands.insert(0 if node.side == "left" else 1, const)
+        return OPS[node.op].source(operands)
 
     def to_python(
         self,

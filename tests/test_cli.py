@@ -32,7 +32,7 @@ def buggy_engine(tmp_path, old, new):
 
 def test_our_engine_passes_and_the_json_has_every_field(tmp_path):
     out = tmp_path / "result.json"
-    proc = run_cli("--examples", "150", "--deep", "1", "--json", str(out))
+    proc = run_cli("--examples", "150", "--deep", "1", "--json", str(out), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "PASSED" in proc.stdout
     data = json.loads(out.read_text())
@@ -60,7 +60,9 @@ def test_our_engine_passes_and_the_json_has_every_field(tmp_path):
 def test_a_wrong_derivative_exits_1_with_a_shrunk_blamed_reproducer(tmp_path):
     spec = buggy_engine(tmp_path, "(1.0 - t * t,)", "(1.0 - t,)")
     out = tmp_path / "result.json"
-    proc = run_cli("--engine", spec, "--examples", "300", "--deep", "0", "--json", str(out))
+    proc = run_cli(
+        "--engine", spec, "--examples", "300", "--deep", "0", "--json", str(out), cwd=tmp_path
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "FAILED" in proc.stdout
     (failure,) = json.loads(out.read_text())["failures"]

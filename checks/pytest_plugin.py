@@ -1,0 +1,229 @@
+"""pytest plugin for gradtrio, registered by the ``pytest11`` entry point ``gradtrio``.
+
+Options (group ``gradtrio``): ``--gradtrio`` adds a ready-made battery of checks to the session
+(items ``gradtrio::interior``, ``::kink``, ``::wide``, ``::mlp``, ``::deep``, ``::backward-twice``,
+marked ``gradtrio`` so ``-m gradtrio`` runs them alone), ``--gradtrio-engine SPEC`` names the
+engine (default ``autograd:Value``, or the ``gradtrio_engine`` ini value), ``--gradtrio-examples
+N`` sets the cases per battery item (default: the Hypothesis profile's ``max_examples``) and
+``--gradtrio-seed S`` its seed. The settings profiles ``dev``, ``ci`` and ``thorough`` are
+registered when the plugin loads, so ``--hypothesis-profile ci`` works.
+
+Fixtures: ``gradtrio_engine`` (the :class:`~checks.engine.Engine`) and ``gradtrio_check`` (judges
+one case on it, raising a readable failure). A test of your own is a few lines::
+
+    from hypothesis import given
+    from checks.pytest_plugin import engine_cases
+
+    @given(case=engine_cases(max_nodes=6))
+    def test_engine_agrees_with_the_oracles(gradtrio_check, case):
+        gradtrio_check(case)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+
+import strategies.profiles  # noqa: F401 - registers the dev, ci and thorough profiles
+from checks.engine import DEFAULT_ENGINE, Engine, EngineError
+from checks.options import integer_at_least
+from strategies.dags import Case, cases, deep_chains
+
+if TYPE_CHECKING:
+    from checks.verdict import Verdict
+
+# The oracles (torch, SymPy) are imported when a check runs, not when pytest loads the plugin:
+# it loads in every pytest session of an environment where gradtrio is installed.
+
+__all__ = ["engine_cases"]
+
+_SPEC = pytest.StashKey[str]()
+_ENGINE = pytest.StashKey[Engine]()
+_active: list[pytest.Config] = []
+"""Configured sessions, innermost last (pytester runs sessions inside a session)."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("gradtrio", "gradtrio: gradient checks of an autograd engine")
+    group.addoption(
+        "--gradtrio",
+        action="store_true",
+        default=False,
+        help="add the ready-made gradtrio battery (every case family) to the session",
+    )
+    group.addoption(
+        "--gradtrio-engine",
+        metavar="SPEC",
+        default=None,
+        help=f"engine value class: package.module:Class or path/file.py:Class "
+        f"(default: ini gradtrio_engine, else {DEFAULT_ENGINE})",
+    )
+    group.addoption(
+        "--gradtrio-examples",
+        metavar="N",
+        type=integer_at_least("--gradtrio-examples", 1),
+        default=None,
+        help="cases per battery item (default: the Hypothesis profile's max_examples)",
+    )
+    group.addoption(
+        "--gradtrio-seed",
+        metavar="S",
+        type=integer_at_least("--gradtrio-seed", 0),
+        default=0,
+        help="random seed of the battery; give CI jobs different seeds (default 0)",
+    )
+    parser.addini(
+        "gradtrio_engine",
+        f"engine spec for gradtrio (default {DEFAULT_ENGINE})",
+        default=DEFAULT_ENGINE,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "gradtrio: the ready-made gradtrio battery (--gradtrio)")
+    config.stash[_SPEC] = config.getoption("gradtrio_engine") or config.getini("gradtrio_engine")
+    if config.getoption("gradtrio"):
+        _engine(config)  # a bad spec stops the session with one line
+    _active.append(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config in _active:
+        _active.remove(config)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not config.getoption("gradtrio"):
+        return None
+    engine = _engine(config)
+    return (
+        f"gradtrio: {engine.describe()}; rerun with --gradtrio-engine {engine.spec} "
+        f"--gradtrio-seed {config.getoption('gradtrio_seed')}"
+    )
+
+
+def _load(spec: str) -> Engine:
+    try:
+        return Engine.load(spec)
+    except EngineError as exc:
+        raise pytest.UsageError(f"gradtrio: {exc}") from None
+
+
+def _engine(config: pytest.Config | None = None) -> Engine:
+    """The engine of ``config`` (default: the innermost configured session), loaded once."""
+    config = config or (_active[-1] if _active else None)
+    if config is None:
+        return _load(DEFAULT_ENGINE)
+    if _ENGINE not in config.stash:
+        config.stash[_ENGINE] = _load(config.stash.get(_SPEC, DEFAULT_ENGINE))
+    return config.stash[_ENGINE]
+
+
+# -- fixtures and strategies --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def gradtrio_engine(pytestconfig: pytest.Config) -> Engine:
+    """The engine named by ``--gradtrio-engine`` (default ``autograd:Value``)."""
+    return _engine(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def gradtrio_check(gradtrio_engine: Engine) -> Callable[..., Verdict]:
+    """``gradtrio_check(case)`` or ``gradtrio_check(expression, point, **options)``: judge the
+    configured engine; returns the verdict, raises a :class:`~checks.api.CheckFailure` (an
+    AssertionError whose message is the full report) when the engine is wrong."""
+
+    def bound(case: Any, point: Sequence[float] | None = None, **options: Any) -> Verdict:
+        if isinstance(case, Case):
+            options = {
+                "exact_kinks": case.exact_kinks,
+                "max_magnitude": case.max_magnitude,
+                **options,
+            }
+            case, point = case.expression, case.point
+        if point is None:
+            raise TypeError("gradtrio_check(expression, point): point is missing")
+        from checks.api import check
+
+        return check(case, point, engine=gradtrio_engine, **options)
+
+    return bound
+
+
+def engine_cases(**kwargs: Any) -> st.SearchStrategy[Case]:
+    """:func:`strategies.cases` over the ops the configured engine has (it is loaded at the first
+    draw, after pytest has read ``--gradtrio-engine``); keyword arguments as for ``cases``."""
+    return st.deferred(lambda: cases(ops=_engine().ops, **kwargs))
+
+
+# -- the battery --------------------------------------------------------------------------------
+
+
+class BatteryFailure(Exception):
+    """A battery item found failures; the message is their reports."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if config.getoption("gradtrio"):
+        items.extend(Battery.from_parent(session, name="gradtrio", nodeid="gradtrio").collect())
+
+
+class Battery(pytest.Collector):
+    """One item per case family the engine allows, then the deep chains and the probes."""
+
+    def collect(self) -> Iterator[pytest.Item]:  # type: ignore[override]
+        from checks.runner import families
+
+        engine = _engine(self.config)
+        for family in families(engine, max_nodes=8):
+            yield BatteryItem.from_parent(self, name=family)
+        if any(name in engine.ops for name in ("tanh", "sigmoid")):
+            yield BatteryItem.from_parent(self, name="deep")
+        yield BatteryItem.from_parent(self, name="backward-twice")
+
+
+class BatteryItem(pytest.Item):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_marker("gradtrio")  # select the battery alone with -m gradtrio
+
+    def runtest(self) -> None:
+        from checks.report import format_verdict
+        from checks.runner import RunResult, _harness, families
+
+        engine = _engine(self.config)
+        if self.name == "backward-twice":
+            for note in engine.limitations():
+                pytest.xfail(f"engine limitation: {note}")
+            return
+        default = settings.default.max_examples if settings.default is not None else 100
+        examples = self.config.getoption("gradtrio_examples") or default
+        run_seed = self.config.getoption("gradtrio_seed")
+        result = RunResult(engine.spec, sorted(engine.ops), adapter=engine)
+        if self.name == "deep":
+            strategy = deep_chains(ops=engine.ops, min_depth=10_000, max_depth=10_500)
+            _harness(result, engine, strategy, 1, run_seed, lambda: None, shrink=False)
+        else:
+            strategy = families(engine, max_nodes=8)[self.name]
+            _harness(result, engine, strategy, examples, run_seed, lambda: None)
+        if result.bugs:
+            raise BatteryFailure("\n\n".join(format_verdict(v, engine=engine) for v in result.bugs))
+        if result.failures:
+            pytest.xfail(f"engine limitation: {result.failures[0].limitation}")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, BatteryFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        spec = _engine(self.config).spec
+        return self.path, None, f"gradtrio battery: {self.name} cases on {spec}"

@@ -1,0 +1,150 @@
+"""The regression corpus: saved cases round-trip, are never overwritten, bad files are named and
+skipped, and replay catches a planted bug."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from checks.corpus import CorpusError, Entry, entries, replay, save
+from checks.engine import Engine
+from checks.runner import run
+from checks.verdict import judge
+from strategies.expression import Expression, Node
+
+ENGINES = Path(__file__).parent / "engines"
+ROOT = Path(__file__).parent.parent
+WRONG_MUL = f"{ENGINES / 'wrong_mul.py'}:Value"
+SQUARE = Expression(1, (Node("mul", (0, 0)),))
+RELU_AT_KINK = Expression(1, (Node("relu", (0,)), Node("add", (1, 0))))
+
+
+def failing(expression=SQUARE, point=(1.5,)):
+    verdict = judge(Engine.load(WRONG_MUL), expression, point)
+    assert verdict.failed
+    return verdict
+
+
+def test_a_saved_case_round_trips(tmp_path):
+    verdict = failing()
+    path = save(tmp_path, verdict, WRONG_MUL)
+    data = json.loads(path.read_text())
+    assert data["kind"] == "gradient" and data["engine"] == WRONG_MUL
+    assert data["summary"].startswith("gradient failure")
+    (entry,) = entries(tmp_path)
+    assert entry.expression == SQUARE and entry.point == (1.5,) and entry.path == path
+
+
+def test_the_options_a_case_needs_are_saved(tmp_path):
+    zero_grads = Engine.load(f"{ENGINES / 'zero_grads.py'}:Value")
+    verdict = judge(zero_grads, RELU_AT_KINK, (0.0,), exact_kinks=True)
+    assert verdict.failed
+    save(tmp_path, verdict, "zero_grads")
+    (entry,) = entries(tmp_path)
+    assert entry.options == {"exact_kinks": True}
+    ((_, again),) = list(replay(zero_grads, tmp_path))
+    assert again.failed
+
+
+def test_saving_the_same_case_twice_writes_one_file(tmp_path):
+    first = save(tmp_path, failing(), WRONG_MUL)
+    assert save(tmp_path, failing(), WRONG_MUL) is None
+    assert [p.name for p in tmp_path.iterdir()] == [first.name]
+
+
+def test_a_different_file_holding_the_name_is_never_overwritten(tmp_path):
+    verdict = failing()
+    name = f"case-{Entry.from_verdict(verdict, WRONG_MUL).digest}.json"
+    (tmp_path / name).write_text("my own notes\n")
+    path = save(tmp_path, verdict, WRONG_MUL)
+    assert path.name == name.replace(".json", "-1.json")
+    assert (tmp_path / name).read_text() == "my own notes\n"
+
+
+def test_corrupt_and_foreign_files_are_named_and_the_rest_still_replays(tmp_path):
+    save(tmp_path, failing(), WRONG_MUL)
+    (tmp_path / "broken.json").write_text("{not json")
+    (tmp_path / "other-tool.json").write_text('{"version": 3}')
+    (tmp_path / "README.txt").write_text("not a case")
+    items = list(replay(Engine.load(WRONG_MUL), tmp_path))
+    errors = [str(i) for i in items if isinstance(i, CorpusError)]
+    assert len(errors) == 2
+    assert any("broken.json" in e and "not JSON" in e for e in errors)
+    assert any("other-tool.json" in e and "not a gradtrio corpus file" in e for e in errors)
+    assert all("\n" not in e for e in errors)
+    (replayed,) = [i for i in items if not isinstance(i, CorpusError)]
+    assert replayed[1].kind == "gradient"
+
+
+def test_a_run_replays_the_corpus_first_and_catches_the_planted_bug(tmp_path):
+    save(tmp_path, failing(Expression(2, (Node("mul", (0, 1)),)), (0.5, -2.0)), WRONG_MUL)
+    result = run(Engine.load(WRONG_MUL), examples=1, deep=0, progress=False, corpus=tmp_path)
+    assert result.family_counts["corpus"] == 1
+    assert result.replayed and result.replayed[0][1].kind == "gradient"
+    assert result.to_json()["failures"][0]["corpus_file"].endswith(".json")
+
+
+def test_a_run_saves_new_failures_and_our_engine_passes_them(tmp_path):
+    result = run(Engine.load(WRONG_MUL), examples=100, deep=0, progress=False, corpus=tmp_path)
+    assert result.saved and not result.passed
+    again = run(Engine.load(), examples=1, deep=0, progress=False, corpus=tmp_path)
+    assert again.passed and again.family_counts["corpus"] == len(result.saved)
+
+
+def test_replay_command_fails_on_the_buggy_engine_and_passes_on_ours(tmp_path):
+    save(tmp_path, failing(), WRONG_MUL)
+    (tmp_path / "broken.json").write_text("[")
+
+    def replay_cli(*args):
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "checks",
+                "replay",
+                "--corpus",
+                str(tmp_path),
+                "--no-report",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+
+    bad = replay_cli("--engine", WRONG_MUL)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "GRADIENT" in bad.stdout and "blame: n1 (mul)" in bad.stdout
+    assert "broken.json" in bad.stderr and "Traceback" not in bad.stderr
+    ours = replay_cli()
+    assert ours.returncode == 2  # every case passes, but one file could not be read
+    assert "all pass" in ours.stdout
+
+
+def test_cli_saves_to_corpus_dir_and_replays_it_first_unless_no_corpus(tmp_path, capsys):
+    from checks.cli import main
+
+    corpus = tmp_path / "corpus"
+    args = [
+        "--engine",
+        WRONG_MUL,
+        "--examples",
+        "100",
+        "--deep",
+        "0",
+        "--quiet",
+        "--no-report",
+        "--corpus",
+        str(corpus),
+    ]
+    assert main(args) == 1
+    saved = sorted(corpus.iterdir())
+    assert saved and "1 new case(s) saved" in capsys.readouterr().out
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert f"{len(saved)} case(s) replayed" in out
+    assert f"replayed from the corpus: {saved[0]}" in out
+    assert sorted(corpus.iterdir()) == saved
+    assert main([*args, "--no-corpus"]) == 1
+    assert "regression corpus" not in capsys.readouterr().out
