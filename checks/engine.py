@@ -116,6 +116,7 @@ class Engine:
     timeout: float | None = 10.0
     ops: dict[str, tuple[Form, ...]] = field(default_factory=dict)
     _limitations: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _limited: bool = field(default=False, init=False, repr=False, compare=False)
 
     @classmethod
     def load(cls, spec: str = DEFAULT_ENGINE, **overrides: Any) -> Engine:
@@ -224,7 +225,7 @@ class Engine:
 
     def forward(self, expression: Expression, point: Sequence[float]) -> float:
         """The output value only (finite differences call this many times)."""
-        with self._time_limit():
+        with self.time_limit():
             _, values = self._build(expression, point)
             return self._read(values[-1], self.value_attr, "forward")
 
@@ -232,7 +233,7 @@ class Engine:
         """Forward, backward, and everything the engine exposes afterwards.
 
         Raises :class:`EngineCrash` (naming the node) or :class:`CaseTimeout`."""
-        with self._time_limit():
+        with self.time_limit():
             leaves, values = self._build(expression, point)
             out = values[-1]
             try:
@@ -267,7 +268,7 @@ class Engine:
         expression = Expression(2, (Node("mul", (0, 1)), Node("add", (2, 2))))
         point = (1.5, -0.5)
         try:
-            with self._time_limit():
+            with self.time_limit():
                 leaves, values = self._build(expression, point)
                 grads = []
                 for call in ("first", "second"):
@@ -290,10 +291,13 @@ class Engine:
         )
 
     @contextlib.contextmanager
-    def _time_limit(self) -> Iterator[None]:
-        """SIGALRM-based limit: turns a hang in pure-Python engine code into CaseTimeout."""
+    def time_limit(self) -> Iterator[None]:
+        """SIGALRM-based limit: turns a hang in pure-Python engine code into CaseTimeout. Nested
+        uses share the outermost limit, so a whole case (its run and its finite differences)
+        gets one, set once."""
         usable = (
-            self.timeout is not None
+            not self._limited
+            and self.timeout is not None
             and hasattr(signal, "setitimer")
             and threading.current_thread() is threading.main_thread()
         )
@@ -306,9 +310,11 @@ class Engine:
 
         previous = signal.signal(signal.SIGALRM, expire)
         signal.setitimer(signal.ITIMER_REAL, self.timeout)  # type: ignore[arg-type]
+        self._limited = True
         try:
             yield
         finally:
+            self._limited = False
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 

@@ -84,7 +84,7 @@ def _estimate(
     if _on_kink(expression, point):
         return FDEstimate(math.nan, math.inf, False, "point lies exactly on a kink")
     center = _side_pattern(expression, float_values(expression, point))
-    for t in (h, -h, h / 2, -h / 2):
+    for t in (h, -h):
         if _side_pattern(expression, float_values(expression, along(t))) != center:
             return FDEstimate(math.nan, math.inf, False, "stencil crosses a kink or domain edge")
     try:

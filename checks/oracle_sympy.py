@@ -30,9 +30,10 @@ DIGITS = 40
 UNIT_ROUNDOFF = 2.0**-53
 # Below this, float64 results have lost relative precision to underflow anyway.
 UNDERFLOW_FLOOR = 1e-290
-# Absolute error of one rounding near underflow (half the smallest subnormal): a quantity below
-# the subnormal range flushes to 0, and a huge factor downstream can make that error visible.
-UNDERFLOW_STEP = mpmath.ldexp(1, -1075)  # not a float: 2.0**-1075 itself rounds to 0
+# Absolute error of one rounding near underflow (the smallest subnormal, twice the exact half
+# ulp, which is not a float): a quantity below the subnormal range flushes to 0, and a huge
+# factor downstream can make that error visible.
+UNDERFLOW_STEP = 5e-324
 # The analysis is first order; twice the bound covers the neglected O(u^2) terms with room.
 SAFETY = 2.0
 
@@ -180,41 +181,45 @@ def _rounding_bounds(
     in or below the subnormal range. Returns bounds on every node's value and on every node's
     gradient, each already scaled by SAFETY and floored at UNDERFLOW_FLOOR.
     """
-    # In mpmath throughout: float64 would overflow (a huge derivative times a zero error is nan).
-    u = mpmath.mpf(UNIT_ROUNDOFF)
-    step = UNDERFLOW_STEP
+    # In float64, where a huge factor times a zero error must give 0, not nan (inf * 0).
+    u, step = UNIT_ROUNDOFF, UNDERFLOW_STEP
     n, n_in = expression.size, expression.n_inputs
-    zero = mpmath.mpf(0)
-    e = [zero] * n
-    eps: list[list[Any]] = []
+    e = [0.0] * n
+    eps: list[list[float]] = []
     for k in range(n_in, n):
         node = expression.node(k)
         r = OPS[node.op].roundoff
         d1, d2 = first[k - n_in], second[k - n_in]
         err_in = [e[i] for i in node.args]
-        vk = abs(values[k])
-        e[k] = sum((abs(d) * ei for d, ei in zip(d1, err_in)), zero) + r * u * vk + step
+        vk = abs(float(values[k]))
+        e[k] = sum(_mul(abs(float(d)), ei) for d, ei in zip(d1, err_in)) + r * u * vk + step
         row = []
         for j, d in enumerate(d1):
-            carried = sum((abs(x) * el for x, el in zip(d2[j], err_in)), zero)
-            from_output = abs(d2[j][j] / d) * vk if d != 0 else zero
-            row.append(carried + r * u * (abs(d) + from_output) + step)
+            carried = sum(_mul(abs(float(x)), el) for x, el in zip(d2[j], err_in))
+            from_output = float(abs(d2[j][j] / d * values[k])) if d != 0 else 0.0
+            row.append(carried + r * u * (abs(float(d)) + from_output) + step)
         eps.append(row)
 
-    big_e = [zero] * n
-    abs_terms = [zero] * n
+    big_e = [0.0] * n
+    abs_terms = [0.0] * n
     count = [0] * n
     for k in range(n - 1, n_in - 1, -1):
         big_e[k] += (count[k] + 1) * (u * abs_terms[k] + step)
         node = expression.node(k)
-        gk = abs(adjoints[k])
+        gk = abs(float(adjoints[k]))
         for i, d, ek in zip(node.args, first[k - n_in], eps[k - n_in]):
-            big_e[i] += big_e[k] * abs(d) + gk * ek
-            abs_terms[i] += gk * abs(d)
+            dk = abs(float(d))
+            big_e[i] += _mul(big_e[k], dk) + _mul(gk, ek)
+            abs_terms[i] += _mul(gk, dk)
             count[i] += 1
     for i in range(n_in):
         big_e[i] += (count[i] + 1) * (u * abs_terms[i] + step)
     return (
-        [float(SAFETY * x) + UNDERFLOW_FLOOR for x in e],
-        [float(SAFETY * x) + UNDERFLOW_FLOOR for x in big_e],
+        [SAFETY * x + UNDERFLOW_FLOOR for x in e],
+        [SAFETY * x + UNDERFLOW_FLOOR for x in big_e],
     )
+
+
+def _mul(a: float, b: float) -> float:
+    """a * b for non-negative bounds, where 0 times anything (inf included) is 0."""
+    return 0.0 if a == 0.0 or b == 0.0 else a * b

@@ -138,18 +138,21 @@ def gradtrio_check(gradtrio_engine: Engine) -> Callable[..., Verdict]:
     configured engine; returns the verdict, raises a :class:`~checks.api.CheckFailure` (an
     AssertionError whose message is the full report) when the engine is wrong."""
 
+    # Imported here, at fixture set-up, so that loading torch and SymPy is not timed against the
+    # first example's Hypothesis deadline.
+    from checks.api import check
+
     def bound(case: Any, point: Sequence[float] | None = None, **options: Any) -> Verdict:
         if isinstance(case, Case):
             options = {
                 "exact_kinks": case.exact_kinks,
                 "max_magnitude": case.max_magnitude,
+                "overflow_output": case.overflow_output,
                 **options,
             }
             case, point = case.expression, case.point
         if point is None:
             raise TypeError("gradtrio_check(expression, point): point is missing")
-        from checks.api import check
-
         return check(case, point, engine=gradtrio_engine, **options)
 
     return bound

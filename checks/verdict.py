@@ -133,6 +133,12 @@ def judge(
         return verdict
     verdict.reference = ref
 
+    with engine.time_limit():  # one limit for the whole case, finite differences included
+        return _judge_engine(engine, verdict, ref, with_fd)
+
+
+def _judge_engine(engine: Engine, verdict: Verdict, ref: Reference, with_fd: bool) -> Verdict:
+    expression, point = verdict.expression, verdict.point
     try:
         run = engine.run(expression, point)
     except (EngineCrash, CaseTimeout, RecursionError) as exc:

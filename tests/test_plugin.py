@@ -59,7 +59,7 @@ def test_the_battery_fails_on_a_buggy_engine_with_the_report(pytester):
     result.stdout.fnmatch_lines(
         [
             "*gradient failure in *wrong_mul.py:Value*",
-            "*blame: n1 (*",
+            "*blame: n* (mul)*",
             "*@example(Case(Expression.from_json(*",
         ]
     )
