@@ -26,6 +26,7 @@ from checks.engine import Engine
 from checks.report import example_line, format_verdict, reproducer
 from checks.verdict import Verdict, judge
 from strategies.dags import Case, cases, deep_chains, kink_cases, mlp_cases, wide_cases
+from strategies.expression import Expression
 from strategies.ops import OPS
 
 __all__ = ["RunResult", "families", "run"]
@@ -194,13 +195,26 @@ def _collect(result: RunResult, errors: list[BaseException]) -> None:
             result.limitations.append(exc.verdict.limitation)
 
 
-def _without_dead_nodes(engine: Engine, verdict: Verdict) -> Verdict:
-    """Shrinking can leave nodes the output does not use; drop them if the failure stays."""
-    expression, point = verdict.expression.pruned(verdict.point)
-    if expression == verdict.expression:
-        return verdict
+def _same_failure(
+    engine: Engine, verdict: Verdict, expression: Expression, point: tuple[float, ...]
+) -> Verdict | None:
     again = judge(engine, expression, point, max_magnitude=1e300, overflow_output=True)
-    return again if again.kind == verdict.kind else verdict
+    return again if again.failed and again.kind == verdict.kind else None
+
+
+def _fewer_nodes(engine: Engine, verdict: Verdict) -> Verdict:
+    """Finish what Hypothesis's shrinking may leave: drop nodes the output does not use, then
+    remove op nodes one at a time (users take the removed node's first operand) while the same
+    kind of failure remains."""
+    expression, point = verdict.expression.pruned(verdict.point)
+    if expression != verdict.expression:
+        verdict = _same_failure(engine, verdict, expression, point) or verdict
+    k = verdict.expression.size - 1
+    while k >= verdict.expression.n_inputs and len(verdict.expression.nodes) > 1:
+        smaller, point = verdict.expression.without_node(k).pruned(verdict.point)
+        verdict = _same_failure(engine, verdict, smaller, point) or verdict
+        k = min(k - 1, verdict.expression.size - 1)
+    return verdict
 
 
 def _refined(engine: Engine, verdict: Verdict, run_seed: int) -> list[Verdict]:
@@ -208,7 +222,7 @@ def _refined(engine: Engine, verdict: Verdict, run_seed: int) -> list[Verdict]:
     large failure of one kind may hide a small one of another (an imprecise tanh first seen as a
     gradient error deep in an MLP is, alone, a forward error). Search plain DAGs over the failing
     case's ops: keep the smaller case of the same kind, and add the smallest of each other kind."""
-    verdict = _without_dead_nodes(engine, verdict)
+    verdict = _fewer_nodes(engine, verdict)
     if len(verdict.expression.nodes) <= 2 or verdict.kind is None:
         return [verdict]
     ops = {name: engine.ops[name] for name in verdict.expression.ops_used()}
@@ -220,7 +234,7 @@ def _refined(engine: Engine, verdict: Verdict, run_seed: int) -> list[Verdict]:
         best = smallest.get(v.kind)
         if best is None or len(v.expression.nodes) < len(best.expression.nodes):
             smallest[v.kind] = v
-    return [smallest.pop(verdict.kind), *smallest.values()]
+    return [_fewer_nodes(engine, v) for v in (smallest.pop(verdict.kind), *smallest.values())]
 
 
 def _replay(result: RunResult, engine: Engine, corpus: Path) -> None:

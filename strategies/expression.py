@@ -118,6 +118,27 @@ class Expression:
         )
         return Expression(len(inputs), nodes), tuple(float(point[i]) for i in inputs)
 
+    def without_node(self, index: int) -> Expression:
+        """The expression with op node ``index`` removed: its users take its first operand
+        instead (so ``t = x * x; u = t + 1`` becomes ``u = x + 1``)."""
+        if not self.n_inputs <= index < self.size:
+            raise ValueError(
+                f"index={index}: expected an op node in {self.n_inputs}..{self.size - 1}"
+            )
+        replacement = self.node(index).args[0]
+
+        def moved(i: int) -> int:
+            if i == index:
+                return replacement
+            return i - 1 if i > index else i
+
+        nodes = tuple(
+            Node(n.op, tuple(moved(i) for i in n.args), n.const, n.side)
+            for k, n in enumerate(self.nodes, start=self.n_inputs)
+            if k != index
+        )
+        return Expression(self.n_inputs, nodes)
+
     def ops_used(self) -> list[str]:
         return sorted({n.op for n in self.nodes})
 

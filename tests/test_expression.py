@@ -84,3 +84,18 @@ def test_invalid_expressions_are_named(n_inputs, nodes, message):
 def test_bad_json_is_a_clear_error(text, message):
     with pytest.raises(ValueError, match=message):
         Expression.from_json(text)
+
+
+def test_removing_a_node_hands_its_users_its_first_operand():
+    e = Expression(2, (Node("mul", (0, 1)), Node("tanh", (2,)), Node("add", (3, 2))))
+    smaller = e.without_node(3)  # drop the tanh: n4 = n2 + n2 becomes n3 = n2 + n2
+    assert smaller == Expression(2, (Node("mul", (0, 1)), Node("add", (2, 2))))
+    with pytest.raises(ValueError, match="index=1"):
+        e.without_node(1)
+
+
+def test_pruning_drops_what_the_output_does_not_use():
+    e = Expression(3, (Node("exp", (0,)), Node("mul", (2, 2)), Node("add", (4,), 1.0, "right")))
+    pruned, point = e.pruned([0.5, 1.5, 2.5])
+    assert pruned == Expression(1, (Node("mul", (0, 0)), Node("add", (1,), 1.0, "right")))
+    assert point == (2.5,)
