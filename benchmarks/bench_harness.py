@@ -17,15 +17,14 @@ Each figure is the best of ``--reps`` passes. Nothing is asserted: the tables ar
 from __future__ import annotations
 
 import argparse
-import platform
 import random
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import hypothesis
 import torch
+from _measure import machine
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
 from checks.engine import Engine
@@ -37,14 +36,6 @@ from strategies import cases
 from strategies.dags import Case
 from strategies.expression import Expression, Node, interpret
 from strategies.ops import Op
-
-
-def machine() -> str:
-    return (
-        f"{platform.platform()}; {platform.processor() or platform.machine()}; "
-        f"Python {platform.python_version()}; torch {torch.__version__}; "
-        f"hypothesis {hypothesis.__version__}"
-    )
 
 
 def draw_cases(n: int, run_seed: int) -> list[Case]:
@@ -179,7 +170,7 @@ def throughput(engine: Engine, drawn: list[Case], reps: int) -> None:
         [
             (
                 name,
-                f"{n / t:,.0f}",
+                f"{n / t:,.0f}" if t > 0 else "-",
                 f"{1e3 * t / n:.2f}",
                 "-" if name.startswith("gradcheck") else f"{100 * t / full:.0f}%",
             )

@@ -21,19 +21,17 @@ The unchanged engine, loaded the same way, runs first as a control: no tool may 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import platform
 import random
 import re
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import hypothesis
 import torch
+from _measure import machine, watch_verdicts
 from mutants import KINDS, MUTANTS, Mutant, load_mutant, load_original
 
 import checks.runner
@@ -43,15 +41,6 @@ from strategies.expression import Node
 from strategies.ops import OPS, Form
 
 NON_OP_BLAMES = ("traversal", "backward", "forward", "engine")
-
-
-def machine() -> str:
-    """One line naming the machine and the versions measured on."""
-    return (
-        f"{platform.platform()}; {platform.processor() or platform.machine()}; "
-        f"Python {platform.python_version()}; torch {torch.__version__}; "
-        f"hypothesis {hypothesis.__version__}"
-    )
 
 
 # -- gradtrio -----------------------------------------------------------------------------------
@@ -71,25 +60,6 @@ class Catch:
     blame_ok: bool = False
     verdict: Verdict | None = None
     error: str = ""  # the harness itself raised (the mutant then counts as not caught)
-
-
-@contextlib.contextmanager
-def _first_failure_clock(state: dict[str, Any]) -> Iterator[None]:
-    """Wrap the runner's ``judge`` to note the count and time of the first failing verdict."""
-    original = checks.runner.judge
-
-    def judge(*args: Any, **kwargs: Any) -> Verdict:
-        verdict = original(*args, **kwargs)
-        state["calls"] += 1
-        if verdict.failed and state["first"] is None:
-            state["first"] = (state["calls"], time.perf_counter() - state["start"])
-        return verdict
-
-    checks.runner.judge = judge  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        checks.runner.judge = original  # type: ignore[assignment]
 
 
 def blamed_op(verdict: Verdict) -> str:
@@ -114,15 +84,14 @@ def gradtrio(
     value_cls: type, *, examples: int, seed: int, allowed: frozenset[str] = frozenset()
 ) -> Catch:
     engine = Engine.from_class(value_cls)
-    state: dict[str, Any] = {"calls": 0, "first": None, "start": time.perf_counter()}
-    with _first_failure_clock(state):
+    with watch_verdicts() as watch:
         try:
             result = checks.runner.run(
                 engine, examples=examples, run_seed=seed, deep=0, progress=False
             )
         except Exception as exc:  # a harness bug: record it, keep the battery going
-            run_seconds = time.perf_counter() - state["start"]
-            calls, seconds = state["first"] or (state["calls"], run_seconds)
+            run_seconds = watch.seconds
+            calls, seconds = watch.first_failure or (watch.judged, run_seconds)
             return Catch(
                 False,
                 calls,
@@ -130,10 +99,10 @@ def gradtrio(
                 run_seconds,
                 error=f"{type(exc).__name__}: {exc}".splitlines()[0][:200],
             )
-    run_seconds = time.perf_counter() - state["start"]
+    run_seconds = watch.seconds
     if not result.failures:
         return Catch(False, result.examples, run_seconds, run_seconds)
-    calls, seconds = state["first"] or (state["calls"], run_seconds)
+    calls, seconds = watch.first_failure or (watch.judged, run_seconds)
     smallest = min(result.failures, key=lambda v: len(v.expression.nodes))
     blamed = blamed_op(smallest)
     return Catch(

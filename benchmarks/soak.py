@@ -14,48 +14,16 @@ counts every judged case, shrinking included, and "before alarm" the cases drawn
 from __future__ import annotations
 
 import argparse
-import contextlib
-import platform
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
-import hypothesis
-import torch
+from _measure import machine, watch_verdicts
 
 import checks.runner
 from checks.engine import Engine
 from checks.report import format_verdict
 from checks.verdict import Verdict
-
-
-def machine() -> str:
-    return (
-        f"{platform.platform()}; {platform.processor() or platform.machine()}; "
-        f"Python {platform.python_version()}; torch {torch.__version__}; "
-        f"hypothesis {hypothesis.__version__}"
-    )
-
-
-@contextlib.contextmanager
-def _count_until_failure(state: dict[str, int]) -> Iterator[None]:
-    """Count the runner's judged cases, and note how many came before the first failure."""
-    original = checks.runner.judge
-
-    def judge(*args: Any, **kwargs: Any) -> Verdict:
-        verdict = original(*args, **kwargs)
-        state["judged"] += 1
-        if verdict.failed and not state["before"]:
-            state["before"] = state["judged"] - 1
-        return verdict
-
-    checks.runner.judge = judge  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        checks.runner.judge = original  # type: ignore[assignment]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'undecided':>9}  {'shared':>6}  {'seconds':>7}"
     )
     for run_seed in range(args.first_seed, args.first_seed + args.seeds):
-        state = {"judged": 0, "before": 0}
-        with _count_until_failure(state):
+        with watch_verdicts() as watch:
             result = checks.runner.run(
                 engine,
                 examples=per_run,
@@ -106,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         families.update(result.family_counts)
         alarms.extend(result.failures)
         shared = 100 * result.shared / max(1, result.examples)
-        before = f"{state['before']:,}" if result.failures else "-"
+        first = watch.first_failure
+        before = f"{first[0] - 1:,}" if result.failures and first else "-"
         print(
             f"{run_seed:>6}  {result.examples:>8,}  {len(result.failures):>8}  {before:>12}  "
             f"{result.skipped:>7}  {result.undecided:>9}  {shared:>5.0f}%  "

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from checks.verdict import Verdict
 from strategies.domain import DEFAULT_MAX_MAGNITUDE, point_problem
 from strategies.expression import Expression
-from strategies.ops import OPS
 
 if TYPE_CHECKING:
     from checks.engine import Engine
@@ -50,16 +49,6 @@ def import_line(engine: Engine | None) -> tuple[str, str]:
     return f"from {module} import {name}", name
 
 
-def _node_source(e: Expression, k: int, wrap: str | None = None) -> str:
-    """Python source of node ``k`` (``wrap(c)`` around a constant when the engine needs it)."""
-    node = e.node(k)
-    operands = [e.name(i) for i in node.args]
-    if node.side is not None:
-        const = repr(node.const) if wrap is None else f"{wrap}({node.const!r})"
-        operands.insert(0 if node.side == "left" else len(operands), const)
-    return OPS[node.op].source(operands)
-
-
 def reproducer(
     verdict: Verdict, *, engine: Engine | str = "Value", engine_import: str | None = None
 ) -> str:
@@ -67,26 +56,19 @@ def reproducer(
     and input gradients. ``engine`` is an :class:`~checks.engine.Engine` (its class is imported,
     its attribute names used and constants wrapped when it needs that) or a class name, imported
     by ``engine_import`` (default ``from autograd import Value``)."""
-    e, point = verdict.expression, verdict.point
     if isinstance(engine, str):
-        cls, value_attr, grad_attr, backward, wrap = engine, "data", "grad", "backward", None
         imports = "from autograd import Value" if engine_import is None else engine_import
-    else:
-        imports, cls = import_line(engine)
-        value_attr, grad_attr, backward = engine.value_attr, engine.grad_attr, engine.backward
-        wrap = cls if engine.wrap_constants else None
-        imports = imports if engine_import is None else engine_import
-    lines = [imports] if imports else []
-    lines += [f"{e.name(i)} = {cls}({float(point[i])!r})" for i in range(e.n_inputs)]
-    lines += [f"{e.name(k)} = {_node_source(e, k, wrap)}" for k in range(e.n_inputs, e.size)]
-    out = e.name(e.output)
-    grads = ", ".join(f"{e.name(i)}.{grad_attr}" for i in range(e.n_inputs))
-    lines += [
-        f"{out}.{backward}()",
-        f'print("value:", {out}.{value_attr})',
-        f'print("grads:", [{grads}])',
-    ]
-    return "\n".join(lines) + "\n"
+        return verdict.expression.to_python(verdict.point, engine=engine, engine_import=imports)
+    imports, cls = import_line(engine)
+    return verdict.expression.to_python(
+        verdict.point,
+        engine=cls,
+        engine_import=imports if engine_import is None else engine_import,
+        backward=f"{engine.backward}()",
+        value_attr=engine.value_attr,
+        grad_attr=engine.grad_attr,
+        wrap_constants=engine.wrap_constants,
+    )
 
 
 CASE_DEFAULTS: dict[str, object] = {
@@ -125,7 +107,7 @@ def example_line(verdict: Verdict) -> str:
 def expression_text(e: Expression) -> str:
     """One line per the IR's ``str``, abbreviated in the middle for very long expressions."""
     parts = [
-        f"{e.name(k)} = {_node_source(e, k)}"
+        f"{e.name(k)} = {e.node_source(k)}"
         for k in range(e.n_inputs, e.size)
         if len(e.nodes) <= SHOWN_NODES or k < e.n_inputs + 6 or k >= e.size - 3
     ]

@@ -186,12 +186,17 @@ class Expression:
         return cls.from_dict(data)
 
     # -- printing ----------------------------------------------------------------------------
-    def node_source(self, index: int) -> str:
-        """Python source for one op node, in terms of its operands' names."""
+    def node_source(self, index: int, *, wrap: str | None = None) -> str:
+        """Python source for one op node, in terms of its operands' names; ``wrap`` names a
+        class to wrap its constant in, for engines that do not take plain numbers."""
         node = self.node(index)
         operands = [self.name(i) for i in node.args]
-        if node.const is not None:  # a negative constant in parentheses: -2.0 ** x is -(2.0 ** x)
-            const = f"({node.const!r})" if node.const < 0 else repr(node.const)
+        if node.const is not None:
+            const = repr(node.const)
+            if wrap is not None:
+                const = f"{wrap}({const})"
+            elif node.const < 0:  # -2.0 ** x would mean -(2.0 ** x)
+                const = f"({const})"
             operands.insert(0 if node.side == "left" else 1, const)
         return OPS[node.op].source(operands)
 
@@ -204,13 +209,16 @@ class Expression:
         backward: str = "backward()",
         value_attr: str = "data",
         grad_attr: str = "grad",
+        wrap_constants: bool = False,
     ) -> str:
         """A standalone snippet that builds this expression at ``point`` and prints the output
-        value and every input's gradient."""
+        value and every input's gradient (constants wrapped in ``engine`` if asked)."""
+        wrap = engine if wrap_constants else None
         lines = [engine_import] if engine_import else []
         lines += [f"{self.name(i)} = {engine}({float(point[i])!r})" for i in range(self.n_inputs)]
         lines += [
-            f"{self.name(k)} = {self.node_source(k)}" for k in range(self.n_inputs, self.size)
+            f"{self.name(k)} = {self.node_source(k, wrap=wrap)}"
+            for k in range(self.n_inputs, self.size)
         ]
         out = self.name(self.output)
         inputs = ", ".join(f"{self.name(i)}.{grad_attr}" for i in range(self.n_inputs))

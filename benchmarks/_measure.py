@@ -1,0 +1,59 @@
+"""What the benchmark scripts share: the line naming the machine, and a watch on the runner's
+verdicts (cases judged, and when the first failure came)."""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import torch
+
+import checks.runner
+from checks.verdict import Verdict
+
+
+def machine() -> str:
+    """One line naming the machine and the versions measured on."""
+    return (
+        f"{platform.platform()}; {platform.processor() or platform.machine()}; "
+        f"Python {platform.python_version()}; torch {torch.__version__}; "
+        f"hypothesis {hypothesis.__version__}"
+    )
+
+
+@dataclass
+class Watch:
+    """Cases the runner judged, and (count, seconds since the start) at the first failure."""
+
+    judged: int = 0
+    first_failure: tuple[int, float] | None = None
+    start: float = field(default_factory=time.perf_counter)
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.start
+
+
+@contextlib.contextmanager
+def watch_verdicts() -> Iterator[Watch]:
+    """Wrap the runner's ``judge`` to count cases and note the first failing one."""
+    watch = Watch()
+    original = checks.runner.judge
+
+    def judge(*args: Any, **kwargs: Any) -> Verdict:
+        verdict = original(*args, **kwargs)
+        watch.judged += 1
+        if verdict.failed and watch.first_failure is None:
+            watch.first_failure = (watch.judged, watch.seconds)
+        return verdict
+
+    checks.runner.judge = judge  # type: ignore[assignment]
+    try:
+        yield watch
+    finally:
+        checks.runner.judge = original  # type: ignore[assignment]
