@@ -20,11 +20,12 @@ from strategies.domain import float_values
 from strategies.expression import Expression
 from strategies.ops import OPS
 
-__all__ = ["FDEstimate", "directional_derivative", "fd_gradients"]
+__all__ = ["FDEstimate", "directional_derivative", "fd_gradients", "random_direction"]
 
 LEVELS = 4
 STEP = 2.0**-7  # first step, relative to 1 + |x|
 UNIT_ROUNDOFF = 2.0**-53
+SUBNORMAL = 5e-324
 # Richardson's error estimate is a heuristic; it must miss by this factor before we are fooled.
 SAFETY = 10.0
 # An estimate whose error exceeds this fraction of its scale cannot judge a float64 gradient.
@@ -37,6 +38,7 @@ class FDEstimate:
     error: float
     reliable: bool
     why: str = ""
+    direction: list[float] | None = None  # set for a directional derivative
 
 
 def _side_pattern(expression: Expression, values: Sequence[float]) -> tuple[int, ...]:
@@ -54,7 +56,7 @@ def _side_pattern(expression: Expression, values: Sequence[float]) -> tuple[int,
     return tuple(pattern)
 
 
-def _richardson(f: Callable[[float], float], h: float) -> tuple[float, float]:
+def _richardson(f: Callable[[float], float], h: float, noise: float) -> tuple[float, float]:
     table: list[list[float]] = []
     fmax = 0.0
     for level in range(LEVELS):
@@ -67,7 +69,10 @@ def _richardson(f: Callable[[float], float], h: float) -> tuple[float, float]:
         table.append(row)
     best = table[-1][-1]
     truncation = max(abs(best - table[-1][-2]), abs(best - table[-2][-2]))
-    rounding = 4 * UNIT_ROUNDOFF * fmax / (h / 2 ** (LEVELS - 1))
+    # Each value is off by its own rounding (relative u, or the subnormal spacing near underflow)
+    # and by the rounding of the intermediate nodes, ``noise``: when 1 + 1e-60 rounds to 1 inside
+    # the expression, every difference is 0 however large the true derivative is.
+    rounding = 4 * (UNIT_ROUNDOFF * fmax + noise + SUBNORMAL) / (h / 2 ** (LEVELS - 1))
     return best, SAFETY * (truncation + rounding)
 
 
@@ -77,6 +82,7 @@ def _estimate(
     point: Sequence[float],
     direction: Sequence[float],
     h: float,
+    noise: float = 0.0,
 ) -> FDEstimate:
     def along(t: float) -> list[float]:
         return [x + t * d for x, d in zip(point, direction)]
@@ -88,7 +94,7 @@ def _estimate(
         if _side_pattern(expression, float_values(expression, along(t))) != center:
             return FDEstimate(math.nan, math.inf, False, "stencil crosses a kink or domain edge")
     try:
-        value, error = _richardson(lambda t: forward(along(t)), h)
+        value, error = _richardson(lambda t: forward(along(t)), h, noise)
     except Exception as exc:  # the engine's forward failing on the stencil: not evidence
         return FDEstimate(math.nan, math.inf, False, f"forward failed: {type(exc).__name__}")
     if not (math.isfinite(value) and math.isfinite(error)):
@@ -108,29 +114,44 @@ def _on_kink(expression: Expression, point: Sequence[float]) -> bool:
 
 
 def fd_gradients(
-    forward: Callable[[Sequence[float]], float], expression: Expression, point: Sequence[float]
+    forward: Callable[[Sequence[float]], float],
+    expression: Expression,
+    point: Sequence[float],
+    *,
+    noise: float = 0.0,
 ) -> list[FDEstimate]:
-    """One estimate per input of d(output)/d(input), from ``forward(point) -> float``."""
+    """One estimate per input of d(output)/d(input), from ``forward(point) -> float``.
+
+    ``noise`` bounds the rounding error of a forward pass's output (the reference's forward
+    bound); without it, rounding inside the expression is invisible to the error estimate."""
     estimates = []
     for i, x in enumerate(point):
         direction = [0.0] * len(point)
         direction[i] = 1.0
-        estimates.append(_estimate(forward, expression, point, direction, STEP * (1 + abs(x))))
+        step = STEP * (1 + abs(x))
+        estimates.append(_estimate(forward, expression, point, direction, step, noise))
     return estimates
+
+
+def random_direction(n: int, *, seed: int = 0) -> list[float]:
+    """A unit vector in ``n`` dimensions, the same for the same ``seed``."""
+    rng = random.Random(seed)
+    direction = [rng.gauss(0.0, 1.0) for _ in range(n)]
+    norm = math.sqrt(sum(d * d for d in direction)) or 1.0
+    return [d / norm for d in direction]
 
 
 def directional_derivative(
     forward: Callable[[Sequence[float]], float],
     expression: Expression,
     point: Sequence[float],
+    direction: Sequence[float],
     *,
-    seed: int = 0,
-) -> tuple[list[float], FDEstimate]:
-    """A random unit direction (reproducible from ``seed``) and the derivative along it, for
-    wide-range points where per-input steps would be too coarse."""
-    rng = random.Random(seed)
-    direction = [rng.gauss(0.0, 1.0) for _ in point]
-    norm = math.sqrt(sum(d * d for d in direction)) or 1.0
-    direction = [d / norm for d in direction]
+    noise: float = 0.0,
+) -> FDEstimate:
+    """The derivative along ``direction``, for wide-range points where per-input steps would be
+    too coarse; the estimate keeps its direction. ``noise`` as for :func:`fd_gradients`."""
     scale = 1 + max(abs(x) for x in point)
-    return direction, _estimate(forward, expression, point, direction, STEP * scale * 1e-3)
+    estimate = _estimate(forward, expression, point, direction, STEP * scale * 1e-3, noise)
+    estimate.direction = list(direction)
+    return estimate

@@ -47,8 +47,11 @@ class _Compiled:
     fn: Callable[..., Any]  # (node operands..., const?) -> (value, [d_k], [[d_kl]])
 
 
-@functools.cache
-def _compile(name: str, form: Form) -> _Compiled:
+@functools.lru_cache(maxsize=512)
+def _compile(name: str, form: Form, const: float | None = None) -> _Compiled:
+    """Value, first and second partials of an op, as one mpmath function of its node operands
+    and (unless ``const`` is given, to be substituted exactly before differentiating) its
+    constant."""
     op = OPS[name]
     if op.arity == 1:
         symbols, operands = [_A], [_A]
@@ -58,12 +61,26 @@ def _compile(name: str, form: Form) -> _Compiled:
         symbols, operands = [_A], [_C, _A]
     else:
         symbols, operands = [_A], [_A, _C]
+    if const is not None:
+        operands = [sympy.Rational(const) if x is _C else x for x in operands]
     f = op.sympy(*operands)
     # powsimp keeps x**c's derivative as c*x**(c-1), defined at x = 0 for c >= 1.
     first = [sympy.powsimp(sympy.diff(f, s)) for s in symbols]
     second = [[sympy.powsimp(sympy.diff(d, s)) for s in symbols] for d in first]
-    args = symbols + ([_C] if form != "nodes" else [])
+    args = symbols + ([_C] if form != "nodes" and const is None else [])
     return _Compiled(sympy.lambdify(args, [f, first, second], modules="mpmath"))
+
+
+def _evaluate(name: str, form: Form, const: float | None, args: list[Any]) -> Any:
+    """The compiled op at ``args`` (node operands, then the constant). Where the general form
+    has a removable singularity (x**c with c = 0 at x = 0: c * x**(c-1) is 0 * inf), the op is
+    differentiated again with its constant substituted exactly."""
+    try:
+        return _compile(name, form).fn(*args)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        if const is None:
+            raise
+        return _compile(name, form, const).fn(*args[:-1])
 
 
 class OutOfDomain(Exception):
@@ -123,7 +140,7 @@ def reference(
             if node.side is not None:
                 args.append(mpmath.mpf(node.const))
             try:
-                value, d1, d2 = _compile(node.op, node.form).fn(*args)
+                value, d1, d2 = _evaluate(node.op, node.form, node.const, args)
             except (ValueError, ZeroDivisionError, OverflowError) as exc:
                 where = f"{expression.name(k)} = {expression.node_source(k)}"
                 raise OutOfDomain(f"{where}: {exc}") from None

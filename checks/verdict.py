@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
-from checks.oracle_fd import FDEstimate, directional_derivative, fd_gradients
+from checks.oracle_fd import FDEstimate, directional_derivative, fd_gradients, random_direction
 from checks.oracle_sympy import OutOfDomain, Reference, reference
 from checks.oracle_torch import TorchResult, torch_gradients
 from strategies.domain import float_values, point_problem
@@ -160,7 +160,7 @@ def _judge_engine(engine: Engine, verdict: Verdict, ref: Reference, with_fd: boo
     # Finite differences decide nothing when the engine agrees with the reference; a caller
     # that only needs the verdict (e.g. while shrinking) may skip them there.
     if with_fd or wrong_value or wrong_grads:
-        verdict.fd = _fd(engine, expression, point)
+        verdict.fd = _fd(engine, expression, point, ref.value_bounds[-1])
     verdict.agreement = _triangulate(verdict, value, grads)
     if not (wrong_value or wrong_grads):
         verdict.status = "pass"
@@ -242,14 +242,16 @@ def _wrong_before(engine: Engine, verdict: Verdict, crashed: int | None) -> Blam
     return blame if blame.node is not None else None
 
 
-def _fd(engine: Engine, expression: Expression, point: tuple[float, ...]) -> list[FDEstimate]:
+def _fd(
+    engine: Engine, expression: Expression, point: tuple[float, ...], noise: float
+) -> list[FDEstimate]:
     def forward(p: Sequence[float]) -> float:
         return engine.forward(expression, p)
 
     if max(abs(x) for x in point) > 100:  # wide points: one random direction, not per input
-        _, estimate = directional_derivative(forward, expression, point)
-        return [estimate]
-    return fd_gradients(forward, expression, point)
+        direction = random_direction(len(point))
+        return [directional_derivative(forward, expression, point, direction, noise=noise)]
+    return fd_gradients(forward, expression, point, noise=noise)
 
 
 def _triangulate(verdict: Verdict, value: Mismatch, grads: list[Mismatch]) -> dict[str, bool]:
@@ -278,13 +280,14 @@ def _fd_pairs(
     verdict: Verdict, grads: list[Mismatch]
 ) -> list[tuple[float, FDEstimate, float, float]]:
     """(engine, fd, sympy, tolerance) for every reliable finite difference."""
-    if len(verdict.fd) == len(grads):
+    directional = [f for f in verdict.fd if f.direction is not None]
+    if not directional:
         return [
             (m.engine, f, m.expected, m.tolerance) for m, f in zip(grads, verdict.fd) if f.reliable
         ]
-    if verdict.fd and verdict.fd[0].reliable:  # one directional derivative
-        direction, _ = directional_derivative(lambda p: 0.0, verdict.expression, verdict.point)
-        f = verdict.fd[0]
+    f = directional[0]
+    if f.reliable and f.direction is not None:
+        direction = f.direction
         eng = sum(d * m.engine for d, m in zip(direction, grads))
         ref = sum(d * m.expected for d, m in zip(direction, grads))
         tol = sum(abs(d) * m.tolerance for d, m in zip(direction, grads))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 from checks import resolve_engine
-from checks.oracle_fd import fd_gradients
+from checks.oracle_fd import directional_derivative, fd_gradients, random_direction
 from checks.oracle_sympy import reference
 from checks.oracle_torch import torch_gradients
 from strategies import Expression, Node, cases
@@ -69,8 +69,10 @@ def test_shared_node_is_one_tensor_in_torch():
 
 @given(cases(max_nodes=6))
 def test_reliable_finite_differences_match_the_reference(case):
-    estimates = fd_gradients(forward_of(case.expression), case.expression, case.point)
     ref = reference(case.expression, case.point)
+    estimates = fd_gradients(
+        forward_of(case.expression), case.expression, case.point, noise=ref.value_bounds[-1]
+    )
     for est, exact in zip(estimates, ref.grads):
         if est.reliable:
             assert abs(est.value - float(exact)) <= est.error + 1e-12 * abs(float(exact))
@@ -91,3 +93,25 @@ def test_finite_differences_near_a_kink_are_unreliable(x):
     (estimate,) = fd_gradients(forward_of(e), e, [x])
     assert not estimate.reliable
     assert "kink" in estimate.why
+
+
+def test_a_directional_derivative_matches_the_gradient_along_its_direction():
+    e = Expression(
+        2, (Node("mul", (0,), const=0.001, side="right"), Node("tanh", (2,)), Node("mul", (3, 1)))
+    )
+    point = [400.0, -250.0]
+    direction = random_direction(2, seed=3)
+    estimate = directional_derivative(forward_of(e), e, point, direction)
+    exact = sum(d * float(g) for d, g in zip(direction, reference(e, point).grads))
+    assert estimate.reliable and estimate.direction == direction
+    assert abs(estimate.value - exact) <= estimate.error
+    assert abs(sum(d * d for d in direction) - 1.0) < 1e-12
+
+
+@pytest.mark.parametrize("c", [0.0, 1.0], ids=["x**0", "x**1"])
+def test_removable_singularities_of_pow_at_zero_are_differentiated_exactly(c):
+    # c * x**(c-1) is 0 * inf at x = 0 for c = 0, and so is the second derivative for c = 1.
+    e = Expression(1, (Node("pow", (0,), const=c, side="right"),))
+    ref = reference(e, [0.0])
+    assert float(ref.grads[0]) == c  # d/dx x**0 = 0 (as in PyTorch), d/dx x**1 = 1
+    assert float(ref.value) == (1.0 if c == 0.0 else 0.0)

@@ -140,3 +140,11 @@ def test_check_raises_an_assertion_error_with_the_report():
     text = str(info.value)
     assert "gradient failure" in text and "blame: n1 (tanh)" in text
     assert "n1 = x0.tanh()" in text and "x0 = Value(0.5)" in text
+
+
+def test_wide_points_are_triangulated_along_one_direction():
+    e = expr(1, Node("mul", (0,), const=0.001, side="right"), Node("tanh", (1,)))
+    v = judge(resolve_engine(None), e, (-500.0,))
+    assert v.status == "pass"
+    assert len(v.fd) == 1 and v.fd[0].direction is not None
+    assert v.agreement["engine~fd"] and v.agreement["sympy~fd"]
