@@ -74,6 +74,23 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _sampling_options(p: argparse.ArgumentParser, *, examples: int, what: str) -> None:
+    p.add_argument(
+        "--examples",
+        type=integer_at_least("--examples", 1),
+        default=examples,
+        metavar="N",
+        help=f"{what} (default {examples})",
+    )
+    p.add_argument(
+        "--seed",
+        type=integer_at_least("--seed", 0),
+        default=0,
+        metavar="S",
+        help="random seed; the same seed reruns the same cases (default 0)",
+    )
+
+
 def _output_options(p: argparse.ArgumentParser, corpus: bool = True) -> None:
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
     p.add_argument(
@@ -106,20 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         "corpus), 'python -m checks verify-op --help' (check one op).",
     )
     _engine_options(p)
-    p.add_argument(
-        "--examples",
-        type=integer_at_least("--examples", 1),
-        default=500,
-        metavar="N",
-        help="cases to generate (default 500)",
-    )
-    p.add_argument(
-        "--seed",
-        type=integer_at_least("--seed", 0),
-        default=0,
-        metavar="S",
-        help="random seed; the same seed reruns the same cases (default 0)",
-    )
+    _sampling_options(p, examples=500, what="cases to generate")
     p.add_argument(
         "--max-nodes",
         type=integer_at_least("--max-nodes", 1),

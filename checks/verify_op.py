@@ -22,10 +22,10 @@ from checks.cli import (
     _load_engine,
     _output_options,
     _Parser,
+    _sampling_options,
     write_outputs,
 )
 from checks.engine import Engine, EngineError
-from checks.options import integer_at_least
 from checks.report import format_verdict
 from checks.runner import RunResult, _harness
 from strategies.dags import Case, cases, kink_cases, wide_cases
@@ -89,20 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", help=f"the op's registry name: {', '.join(OPS)}")
     _engine_options(p)
-    p.add_argument(
-        "--examples",
-        type=integer_at_least("--examples", 1),
-        default=200,
-        metavar="N",
-        help="cases per region (default 200)",
-    )
-    p.add_argument(
-        "--seed",
-        type=integer_at_least("--seed", 0),
-        default=0,
-        metavar="S",
-        help="random seed; the same seed reruns the same cases (default 0)",
-    )
+    _sampling_options(p, examples=200, what="cases per region")
     _output_options(p, corpus=False)
     return p
 
