@@ -14,12 +14,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from checks.corpus import DEFAULT_CORPUS, replay
+from checks.corpus import DEFAULT_CORPUS
 from checks.engine import DEFAULT_ENGINE, Engine, EngineError
 from checks.options import integer_at_least
 from checks.picture import DEFAULT_REPORT_DIR, clear_reports, write_failure
 from checks.report import format_verdict
-from checks.runner import RunResult, run
+from checks.runner import RunResult, replay_corpus, run
 
 __all__ = ["main"]
 
@@ -299,19 +299,12 @@ def replay_main(argv: Sequence[str]) -> int:
         return 2
     result = RunResult(engine.spec, sorted(engine.ops), adapter=engine)
     lines = [f"gradtrio replay: {engine.describe()} on {args.corpus}/"]
-    for item in replay(engine, args.corpus):
-        if isinstance(item, Exception):
-            print(f"gradtrio: error: {item}", file=sys.stderr)
-            result.corpus_errors.append(str(item))
-            continue
-        entry, verdict = item
-        result.examples += 1
+    for path, verdict in replay_corpus(result, engine, args.corpus):
         status = verdict.kind.upper() if verdict.failed and verdict.kind else verdict.status
         detail = f" ({verdict.reason})" if verdict.status == "skip" else ""
-        lines.append(f"  {status:<10} {entry.path}{detail}")
-        if verdict.failed:
-            result.failures.append(verdict)
-            result.replayed.append((str(entry.path), verdict))
+        lines.append(f"  {status:<10} {path}{detail}")
+    for error in result.corpus_errors:
+        print(f"gradtrio: error: {error}", file=sys.stderr)
     failed = len(result.failures)
     lines.append(
         f"  {result.examples} case(s) replayed: " + (f"FAILED {failed}" if failed else "all pass")

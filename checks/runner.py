@@ -29,7 +29,7 @@ from strategies.dags import Case, cases, deep_chains, kink_cases, mlp_cases, wid
 from strategies.expression import Expression
 from strategies.ops import OPS
 
-__all__ = ["RunResult", "families", "run"]
+__all__ = ["RunResult", "families", "replay_corpus", "run"]
 
 
 @dataclass
@@ -57,7 +57,13 @@ class RunResult:
     @property
     def bugs(self) -> list[Verdict]:
         """The failures other than an engine limitation (RecursionError on a deep graph)."""
-        return [v for v in self.failures if "RecursionError" not in v.limitation]
+        return [v for v in self.failures if not _is_recursion_limit(v)]
+
+    def add_failure(self, verdict: Verdict) -> None:
+        """Record a failing verdict, and its engine limitation once."""
+        self.failures.append(verdict)
+        if verdict.limitation and verdict.limitation not in self.limitations:
+            self.limitations.append(verdict.limitation)
 
     def origin(self, verdict: Verdict) -> str | None:
         """The corpus file a failure was replayed from, or None for a newly found one."""
@@ -85,6 +91,10 @@ class RunResult:
             },
             "elapsed_s": round(self.elapsed_s, 3),
         }
+
+
+def _is_recursion_limit(verdict: Verdict) -> bool:
+    return "RecursionError" in verdict.limitation
 
 
 def _failure_json(
@@ -190,9 +200,7 @@ def _collect(result: RunResult, errors: list[BaseException]) -> None:
     for exc in errors:
         if not isinstance(exc, CheckFailure):
             raise exc
-        result.failures.append(exc.verdict)
-        if exc.verdict.limitation and exc.verdict.limitation not in result.limitations:
-            result.limitations.append(exc.verdict.limitation)
+        result.add_failure(exc.verdict)
 
 
 def _same_failure(
@@ -237,20 +245,25 @@ def _refined(engine: Engine, verdict: Verdict, run_seed: int) -> list[Verdict]:
     return [_fewer_nodes(engine, v) for v in (smallest.pop(verdict.kind), *smallest.values())]
 
 
-def _replay(result: RunResult, engine: Engine, corpus: Path) -> None:
+def replay_corpus(
+    result: RunResult, engine: Engine, corpus: Path
+) -> list[tuple[Path | None, Verdict]]:
+    """Judge every case saved in ``corpus`` into ``result`` (unreadable files go to its
+    ``corpus_errors``); returns each file with its verdict."""
+    judged: list[tuple[Path | None, Verdict]] = []
     for item in replay(engine, corpus):
         if isinstance(item, Exception):
             result.corpus_errors.append(str(item))
             continue
         entry, verdict = item
+        judged.append((entry.path, verdict))
         result.examples += 1
         result.family_counts["corpus"] += 1
         result.op_counts.update(node.op for node in entry.expression.nodes)
         if verdict.failed:
-            result.failures.append(verdict)
+            result.add_failure(verdict)
             result.replayed.append((str(entry.path), verdict))
-            if verdict.limitation and verdict.limitation not in result.limitations:
-                result.limitations.append(verdict.limitation)
+    return judged
 
 
 def run(
@@ -271,7 +284,7 @@ def run(
     result.limitations.extend(engine.limitations())
     start = time.perf_counter()
     if corpus is not None:
-        _replay(result, engine, corpus)
+        replay_corpus(result, engine, corpus)
     strategy = st.one_of(list(families(engine, max_nodes).values()))
     bar = tqdm(
         total=examples + deep,
@@ -293,7 +306,7 @@ def run(
     replayed = {id(v) for _, v in result.replayed}
     refined: list[Verdict] = []
     for v in result.failures:
-        keep = id(v) in replayed or "RecursionError" in v.limitation
+        keep = id(v) in replayed or _is_recursion_limit(v)
         for r in [v] if keep else _refined(engine, v, run_seed):
             if keep or all(r.kind != other.kind or r.blame != other.blame for other in refined):
                 refined.append(r)
