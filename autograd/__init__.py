@@ -7,8 +7,8 @@ neurons, layers and MLPs on top, and :func:`to_dot` draws a graph with Graphviz.
 Everything not listed in ``__all__`` is internal.
 """
 
-from autograd.engine import Value
-from autograd.graph import to_dot
-from autograd.nn import MLP, Layer, Module, Neuron
+from gradtrio.autograd.engine import Value
+from gradtrio.autograd.graph import to_dot
+from gradtrio.autograd.nn import MLP, Layer, Module, Neuron
 
 __all__ = ["MLP", "Layer", "Module", "Neuron", "Value", "to_dot"]

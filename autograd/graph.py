@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from autograd.engine import Value, _topological_order
+from gradtrio.autograd.engine import Value, _topological_order
 
 __all__ = ["to_dot"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from autograd.engine import Value
+from gradtrio.autograd.engine import Value
 
 __all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron"]
 

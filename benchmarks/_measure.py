@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import gradtrio.checks.runner
 import hypothesis
 import torch
-
-import checks.runner
-from checks.verdict import Verdict
+from gradtrio.checks.verdict import Verdict
 
 
 def machine() -> str:
@@ -43,7 +42,7 @@ class Watch:
 def watch_verdicts() -> Iterator[Watch]:
     """Wrap the runner's ``judge`` to count cases and note the first failing one."""
     watch = Watch()
-    original = checks.runner.judge
+    original = gradtrio.checks.runner.judge
 
     def judge(*args: Any, **kwargs: Any) -> Verdict:
         verdict = original(*args, **kwargs)
@@ -52,8 +51,8 @@ def watch_verdicts() -> Iterator[Watch]:
             watch.first_failure = (watch.judged, watch.seconds)
         return verdict
 
-    checks.runner.judge = judge  # type: ignore[assignment]
+    gradtrio.checks.runner.judge = judge  # type: ignore[assignment]
     try:
         yield watch
     finally:
-        checks.runner.judge = original  # type: ignore[assignment]
+        gradtrio.checks.runner.judge = original  # type: ignore[assignment]

@@ -24,9 +24,8 @@ import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from gradtrio.autograd import Value
 from micrograd.engine import Value as MicrogradValue
-
-from autograd import Value
 
 SIZES = (16, 32, 32, 1)
 SAMPLES = 8

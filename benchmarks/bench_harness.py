@@ -25,17 +25,16 @@ from typing import Any
 
 import torch
 from _measure import machine
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.oracle_fd import fd_gradients
+from gradtrio.checks.oracle_sympy import reference
+from gradtrio.checks.oracle_torch import torch_gradients
+from gradtrio.checks.verdict import judge
+from gradtrio.strategies import cases
+from gradtrio.strategies.dags import Case
+from gradtrio.strategies.expression import Expression, Node, interpret
+from gradtrio.strategies.ops import Op
 from hypothesis import HealthCheck, Phase, given, seed, settings
-
-from checks.engine import Engine
-from checks.oracle_fd import fd_gradients
-from checks.oracle_sympy import reference
-from checks.oracle_torch import torch_gradients
-from checks.verdict import judge
-from strategies import cases
-from strategies.dags import Case
-from strategies.expression import Expression, Node, interpret
-from strategies.ops import Op
 
 
 def draw_cases(n: int, run_seed: int) -> list[Case]:

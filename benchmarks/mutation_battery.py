@@ -4,7 +4,7 @@
 
 For each mutant of ``autograd/engine.py`` (planted in memory):
 
-* gradtrio: ``checks.runner.run`` with a fixed seed; records whether it caught the mutant, the
+* gradtrio: ``gradtrio.checks.runner.run`` with a fixed seed; records whether it caught the mutant, the
   examples and seconds until the first failing case (before shrinking), the op nodes of the
   shrunk case, the failure kind and whether the blame names an op the mutant allows.
 * fixed tests: micrograd's two hand-written checks (``test_sanity_check`` at x = -4 and
@@ -30,15 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import gradtrio.checks.runner
 import torch
 from _measure import machine, watch_verdicts
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.verdict import Verdict
+from gradtrio.strategies.expression import Node
+from gradtrio.strategies.ops import OPS, Form
 from mutants import KINDS, MUTANTS, Mutant, load_mutant, load_original
-
-import checks.runner
-from checks.engine import Engine
-from checks.verdict import Verdict
-from strategies.expression import Node
-from strategies.ops import OPS, Form
 
 NON_OP_BLAMES = ("traversal", "backward", "forward", "engine")
 
@@ -86,7 +85,7 @@ def gradtrio(
     engine = Engine.from_class(value_cls)
     with watch_verdicts() as watch:
         try:
-            result = checks.runner.run(
+            result = gradtrio.checks.runner.run(
                 engine, examples=examples, run_seed=seed, deep=0, progress=False
             )
         except Exception as exc:  # a harness bug: record it, keep the battery going
@@ -356,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"machine: {machine()}")
     print(
-        f"gradtrio: checks.runner.run(examples={args.examples}, run_seed={args.seed}, deep=0); "
+        f"gradtrio: gradtrio.checks.runner.run(examples={args.examples}, run_seed={args.seed}, deep=0); "
         f"gradcheck: {args.points} points per op form, seed {args.seed}\n"
     )
     gc_cases = gradcheck_cases(args.points, args.seed)

@@ -4,7 +4,7 @@ so every failure is a false alarm.
     python benchmarks/soak.py [--cases 100000] [--seeds 5] [--first-seed 0]
                               [--engine autograd:Value]
 
-The cases are split evenly over ``--seeds`` runs of ``checks.runner.run`` (seeds ``--first-seed``
+The cases are split evenly over ``--seeds`` runs of ``gradtrio.checks.runner.run`` (seeds ``--first-seed``
 onwards). Prints the cases judged, the failures, cases skipped outside the domain and cases left
 undecided because the oracles disagreed, and the full report of the first false alarm if any.
 A run stops drawing new cases at its first failure (Hypothesis then shrinks it), so "cases"
@@ -18,12 +18,11 @@ import sys
 import time
 from collections import Counter
 
+import gradtrio.checks.runner
 from _measure import machine, watch_verdicts
-
-import checks.runner
-from checks.engine import Engine
-from checks.report import format_verdict
-from checks.verdict import Verdict
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.report import format_verdict
+from gradtrio.checks.verdict import Verdict
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for run_seed in range(args.first_seed, args.first_seed + args.seeds):
         with watch_verdicts() as watch:
-            result = checks.runner.run(
+            result = gradtrio.checks.runner.run(
                 engine,
                 examples=per_run,
                 run_seed=run_seed,

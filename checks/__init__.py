@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 # Loaded on first use: the pytest plugin imports this package in every session, and the oracles
 # bring torch and SymPy with them.
 _PUBLIC = {
-    "CheckFailure": "checks.api",
-    "ConventionMismatch": "checks.api",
-    "EngineCrashed": "checks.api",
-    "ForwardMismatch": "checks.api",
-    "GradientMismatch": "checks.api",
-    "check": "checks.api",
-    "resolve_engine": "checks.api",
-    "Engine": "checks.engine",
-    "EngineError": "checks.engine",
-    "Verdict": "checks.verdict",
-    "judge": "checks.verdict",
+    "CheckFailure": "gradtrio.checks.api",
+    "ConventionMismatch": "gradtrio.checks.api",
+    "EngineCrashed": "gradtrio.checks.api",
+    "ForwardMismatch": "gradtrio.checks.api",
+    "GradientMismatch": "gradtrio.checks.api",
+    "check": "gradtrio.checks.api",
+    "resolve_engine": "gradtrio.checks.api",
+    "Engine": "gradtrio.checks.engine",
+    "EngineError": "gradtrio.checks.engine",
+    "Verdict": "gradtrio.checks.verdict",
+    "judge": "gradtrio.checks.verdict",
 }
 
 __all__ = [
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from checks.api import (
+    from gradtrio.checks.api import (
         CheckFailure,
         ConventionMismatch,
         EngineCrashed,
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
         check,
         resolve_engine,
     )
-    from checks.engine import Engine, EngineError
-    from checks.verdict import Verdict, judge
+    from gradtrio.checks.engine import Engine, EngineError
+    from gradtrio.checks.verdict import Verdict, judge
 
 
 def __getattr__(name: str) -> Any:

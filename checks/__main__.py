@@ -2,6 +2,6 @@
 
 import sys
 
-from checks.cli import main
+from gradtrio.checks.cli import main
 
 sys.exit(main())

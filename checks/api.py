@@ -13,10 +13,10 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from checks.engine import DEFAULT_ENGINE, Engine
-from checks.report import format_verdict
-from checks.verdict import Verdict, judge
-from strategies.expression import Expression
+from gradtrio.checks.engine import DEFAULT_ENGINE, Engine
+from gradtrio.checks.report import format_verdict
+from gradtrio.checks.verdict import Verdict, judge
+from gradtrio.strategies.expression import Expression
 
 __all__ = [
     "CheckFailure",

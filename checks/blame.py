@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checks.compare import as_float, close
-from checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
-from checks.oracle_sympy import OutOfDomain, Reference, reference
-from strategies.expression import Expression, Node
+from gradtrio.checks.compare import as_float, close
+from gradtrio.checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
+from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, reference
+from gradtrio.strategies.expression import Expression, Node
 
 __all__ = [
     "Blame",

@@ -14,12 +14,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from checks.corpus import DEFAULT_CORPUS
-from checks.engine import DEFAULT_ENGINE, Engine, EngineError
-from checks.options import integer_at_least
-from checks.picture import DEFAULT_REPORT_DIR, clear_reports, write_failure
-from checks.report import format_verdict
-from checks.runner import RunResult, replay_corpus, run
+from gradtrio.checks.corpus import DEFAULT_CORPUS
+from gradtrio.checks.engine import DEFAULT_ENGINE, Engine, EngineError
+from gradtrio.checks.options import integer_at_least
+from gradtrio.checks.picture import DEFAULT_REPORT_DIR, clear_reports, write_failure
+from gradtrio.checks.report import format_verdict
+from gradtrio.checks.runner import RunResult, replay_corpus, run
 
 __all__ = ["main"]
 
@@ -257,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["replay"]:
         return replay_main(argv[1:])
     if argv[:1] == ["verify-op"]:
-        from checks.verify_op import main as verify_main
+        from gradtrio.checks.verify_op import main as verify_main
 
         return verify_main(argv[1:])
     try:

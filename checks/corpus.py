@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checks.report import CASE_DEFAULTS, case_options
-from checks.verdict import Verdict, judge
-from strategies.expression import Expression
+from gradtrio.checks.report import CASE_DEFAULTS, case_options
+from gradtrio.checks.verdict import Verdict, judge
+from gradtrio.strategies.expression import Expression
 
 __all__ = ["DEFAULT_CORPUS", "FORMAT", "CorpusError", "Entry", "entries", "replay", "save"]
 

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from strategies.expression import Expression, Node, interpret
-from strategies.ops import OPS, Form, Op
+from gradtrio.strategies.expression import Expression, Node, interpret
+from gradtrio.strategies.ops import OPS, Form, Op
 
 __all__ = ["DEFAULT_ENGINE", "Engine", "EngineError", "EngineRun", "load_class"]
 
-DEFAULT_ENGINE = "autograd:Value"
+DEFAULT_ENGINE = "gradtrio.autograd:Value"
 VALUE_ATTRS = ("data", "val", "value")
 GRAD_ATTRS = ("grad", "gradient")
 BACKWARD_METHODS = ("backward", "backprop", "backpropagate")

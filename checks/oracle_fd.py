@@ -16,9 +16,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from strategies.domain import float_values
-from strategies.expression import Expression
-from strategies.ops import OPS
+from gradtrio.strategies.domain import float_values
+from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.ops import OPS
 
 __all__ = ["FDEstimate", "directional_derivative", "fd_gradients", "random_direction"]
 

@@ -20,9 +20,8 @@ from typing import Any, Literal
 
 import mpmath
 import sympy
-
-from strategies.expression import Expression
-from strategies.ops import OPS, Form, Kink
+from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.ops import OPS, Form, Kink
 
 __all__ = ["DIGITS", "Reference", "reference"]
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-
-from strategies.expression import Expression, Node, interpret
-from strategies.ops import Op
+from gradtrio.strategies.expression import Expression, Node, interpret
+from gradtrio.strategies.ops import Op
 
 __all__ = ["TorchResult", "torch_gradients"]
 

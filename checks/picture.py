@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.report import SHOWN_NODES, format_verdict, reproducer
-from checks.verdict import Verdict
+from gradtrio.checks.report import SHOWN_NODES, format_verdict, reproducer
+from gradtrio.checks.verdict import Verdict
 
 if TYPE_CHECKING:
-    from checks.engine import Engine
+    from gradtrio.checks.engine import Engine
 
 __all__ = ["DEFAULT_REPORT_DIR", "clear_reports", "render", "to_dot", "write_failure"]
 

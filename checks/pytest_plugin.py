@@ -12,7 +12,7 @@ Fixtures: ``gradtrio_engine`` (the :class:`~checks.engine.Engine`) and ``gradtri
 one case on it, raising a readable failure). A test of your own is a few lines::
 
     from hypothesis import given
-    from checks.pytest_plugin import engine_cases
+    from gradtrio.checks.pytest_plugin import engine_cases
 
     @given(case=engine_cases(max_nodes=6))
     def test_engine_agrees_with_the_oracles(gradtrio_check, case):
@@ -24,17 +24,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+import gradtrio.strategies.profiles  # noqa: F401 - registers the dev, ci and thorough profiles
 import pytest
+from gradtrio.checks.engine import DEFAULT_ENGINE, Engine, EngineError
+from gradtrio.checks.options import integer_at_least
+from gradtrio.strategies.dags import Case, cases, deep_chains
 from hypothesis import settings
 from hypothesis import strategies as st
 
-import strategies.profiles  # noqa: F401 - registers the dev, ci and thorough profiles
-from checks.engine import DEFAULT_ENGINE, Engine, EngineError
-from checks.options import integer_at_least
-from strategies.dags import Case, cases, deep_chains
-
 if TYPE_CHECKING:
-    from checks.verdict import Verdict
+    from gradtrio.checks.verdict import Verdict
 
 # The oracles (torch, SymPy) are imported when a check runs, not when pytest loads the plugin:
 # it loads in every pytest session of an environment where gradtrio is installed.
@@ -140,7 +139,7 @@ def gradtrio_check(gradtrio_engine: Engine) -> Callable[..., Verdict]:
 
     # Imported here, at fixture set-up, so that loading torch and SymPy is not timed against the
     # first example's Hypothesis deadline.
-    from checks.api import check
+    from gradtrio.checks.api import check
 
     def bound(case: Any, point: Sequence[float] | None = None, **options: Any) -> Verdict:
         if isinstance(case, Case):
@@ -183,7 +182,7 @@ class Battery(pytest.Collector):
     """One item per case family the engine allows, then the deep chains and the probes."""
 
     def collect(self) -> Iterator[pytest.Item]:  # type: ignore[override]
-        from checks.runner import families
+        from gradtrio.checks.runner import families
 
         engine = _engine(self.config)
         for family in families(engine, max_nodes=8):
@@ -199,8 +198,8 @@ class BatteryItem(pytest.Item):
         self.add_marker("gradtrio")  # select the battery alone with -m gradtrio
 
     def runtest(self) -> None:
-        from checks.report import format_verdict
-        from checks.runner import RunResult, _harness, families
+        from gradtrio.checks.report import format_verdict
+        from gradtrio.checks.runner import RunResult, _harness, families
 
         engine = _engine(self.config)
         if self.name == "backward-twice":

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.verdict import Verdict
-from strategies.domain import DEFAULT_MAX_MAGNITUDE, point_problem
-from strategies.expression import Expression
+from gradtrio.checks.verdict import Verdict
+from gradtrio.strategies.domain import DEFAULT_MAX_MAGNITUDE, point_problem
+from gradtrio.strategies.expression import Expression
 
 if TYPE_CHECKING:
-    from checks.engine import Engine
+    from gradtrio.checks.engine import Engine
 
 __all__ = [
     "CASE_DEFAULTS",
@@ -32,7 +32,7 @@ SHOWN_NODES = 40
 def import_line(engine: Engine | None) -> tuple[str, str]:
     """The import line(s) that make ``engine``'s class available, and the name it has there."""
     if engine is None:
-        return "from autograd import Value", "Value"
+        return "from gradtrio.autograd import Value", "Value"
     module, _, name = engine.spec.rpartition(":")
     if module.endswith(".py"):
         path = Path(module).resolve()
@@ -57,7 +57,7 @@ def reproducer(
     its attribute names used and constants wrapped when it needs that) or a class name, imported
     by ``engine_import`` (default ``from autograd import Value``)."""
     if isinstance(engine, str):
-        imports = "from autograd import Value" if engine_import is None else engine_import
+        imports = "from gradtrio.autograd import Value" if engine_import is None else engine_import
         return verdict.expression.to_python(verdict.point, engine=engine, engine_import=imports)
     imports, cls = import_line(engine)
     return verdict.expression.to_python(
@@ -119,8 +119,7 @@ def expression_text(e: Expression) -> str:
 def symbolic_gradients(expression: Expression) -> list[str]:
     """d(output)/d(input) as SymPy text, for small expressions."""
     import sympy
-
-    from strategies.expression import interpret
+    from gradtrio.strategies.expression import interpret
 
     symbols = [sympy.Symbol(expression.name(i), real=True) for i in range(expression.n_inputs)]
     out = interpret(expression, symbols, lambda op, node, operands: op.sympy(*operands))[-1]

@@ -20,14 +20,14 @@ from tqdm import tqdm
 if sys.version_info < (3, 11):  # pragma: no cover - Hypothesis installs the backport there
     from exceptiongroup import BaseExceptionGroup
 
-from checks.api import FAILURES, CheckFailure
-from checks.corpus import replay, save
-from checks.engine import Engine
-from checks.report import example_line, format_verdict, reproducer
-from checks.verdict import Verdict, judge
-from strategies.dags import Case, cases, deep_chains, kink_cases, mlp_cases, wide_cases
-from strategies.expression import Expression
-from strategies.ops import OPS
+from gradtrio.checks.api import FAILURES, CheckFailure
+from gradtrio.checks.corpus import replay, save
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.report import example_line, format_verdict, reproducer
+from gradtrio.checks.verdict import Verdict, judge
+from gradtrio.strategies.dags import Case, cases, deep_chains, kink_cases, mlp_cases, wide_cases
+from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.ops import OPS
 
 __all__ = ["RunResult", "families", "replay_corpus", "run"]
 

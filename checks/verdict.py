@@ -13,21 +13,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from checks.blame import (
+from gradtrio.checks.blame import (
     Blame,
     blame_backward,
     blame_forward,
     kink_convention_differs,
     wrong_before,
 )
-from checks.compare import as_float, close
-from checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
-from checks.oracle_fd import FDEstimate, directional_derivative, fd_gradients, random_direction
-from checks.oracle_sympy import OutOfDomain, Reference, reference
-from checks.oracle_torch import TorchResult, torch_gradients
-from strategies.domain import float_values, point_problem
-from strategies.expression import Expression
-from strategies.ops import OPS
+from gradtrio.checks.compare import as_float, close
+from gradtrio.checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
+from gradtrio.checks.oracle_fd import (
+    FDEstimate,
+    directional_derivative,
+    fd_gradients,
+    random_direction,
+)
+from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, reference
+from gradtrio.checks.oracle_torch import TorchResult, torch_gradients
+from gradtrio.strategies.domain import float_values, point_problem
+from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.ops import OPS
 
 __all__ = ["Blame", "Mismatch", "Verdict", "judge"]
 

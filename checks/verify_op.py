@@ -14,9 +14,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hypothesis import strategies as st
-
-from checks.cli import (
+from gradtrio.checks.cli import (
     UsageError,
     _engine_options,
     _load_engine,
@@ -25,11 +23,12 @@ from checks.cli import (
     _sampling_options,
     write_outputs,
 )
-from checks.engine import Engine, EngineError
-from checks.report import format_verdict
-from checks.runner import RunResult, _harness
-from strategies.dags import Case, cases, kink_cases, wide_cases
-from strategies.ops import OPS, Form
+from gradtrio.checks.engine import Engine, EngineError
+from gradtrio.checks.report import format_verdict
+from gradtrio.checks.runner import RunResult, _harness
+from gradtrio.strategies.dags import Case, cases, kink_cases, wide_cases
+from gradtrio.strategies.ops import OPS, Form
+from hypothesis import strategies as st
 
 __all__ = ["Region", "main", "regions", "verify"]
 

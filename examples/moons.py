@@ -20,9 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from gradtrio.autograd import MLP, Value
 from tqdm import tqdm
-
-from autograd import MLP, Value
 
 
 def make_moons(

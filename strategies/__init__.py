@@ -6,7 +6,7 @@ Public: :func:`cases`, :func:`expressions`, :func:`points`, :func:`kink_cases`,
 registry :data:`OPS`, and the settings profiles. Everything else is internal.
 """
 
-from strategies.dags import (
+from gradtrio.strategies.dags import (
     Case,
     cases,
     deep_chains,
@@ -16,11 +16,11 @@ from strategies.dags import (
     points,
     wide_cases,
 )
-from strategies.domain import point_problem
-from strategies.expression import Expression, Node, interpret
-from strategies.ops import OPS, Kink, Op, get_op, op_names
-from strategies.profiles import PROFILES, load_profile, register_profiles
-from strategies.trace import trace
+from gradtrio.strategies.domain import point_problem
+from gradtrio.strategies.expression import Expression, Node, interpret
+from gradtrio.strategies.ops import OPS, Kink, Op, get_op, op_names
+from gradtrio.strategies.profiles import PROFILES, load_profile, register_profiles
+from gradtrio.strategies.trace import trace
 
 __all__ = [
     "OPS",

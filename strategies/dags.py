@@ -12,14 +12,18 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gradtrio.strategies.domain import (
+    DEFAULT_MARGIN,
+    DEFAULT_MAX_MAGNITUDE,
+    node_problem,
+    point_problem,
+)
+from gradtrio.strategies.expression import Expression, Node
+from gradtrio.strategies.ops import OPS, Form
 from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
-
-from strategies.domain import DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE, node_problem, point_problem
-from strategies.expression import Expression, Node
-from strategies.ops import OPS, Form
 
 __all__ = [
     "Case",
@@ -449,8 +453,8 @@ def mlp_cases(
     def draw_case(draw: st.DrawFn) -> Case:
         import random
 
-        from autograd.nn import MLP
-        from strategies.trace import Tape
+        from gradtrio.autograd.nn import MLP
+        from gradtrio.strategies.trace import Tape
 
         nin = draw(st.integers(1, max_inputs))
         hidden = draw(st.lists(st.integers(1, max_hidden), min_size=1, max_size=2))

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from strategies.expression import Expression, Node
-from strategies.ops import OPS
+from gradtrio.strategies.expression import Expression, Node
+from gradtrio.strategies.ops import OPS
 
 __all__ = [
     "DEFAULT_MARGIN",

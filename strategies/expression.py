@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from strategies.ops import OPS, Form, Op
+from gradtrio.strategies.ops import OPS, Form, Op
 
 __all__ = ["FORMAT", "Expression", "Node", "interpret"]
 
@@ -205,7 +205,7 @@ class Expression:
         point: Sequence[float],
         *,
         engine: str = "Value",
-        engine_import: str = "from autograd import Value",
+        engine_import: str = "from gradtrio.autograd import Value",
         backward: str = "backward()",
         value_attr: str = "data",
         grad_attr: str = "grad",

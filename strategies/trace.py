@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from strategies.expression import Expression, Node
+from gradtrio.strategies.expression import Expression, Node
 
 __all__ = ["Tape", "Tracer", "trace"]
 

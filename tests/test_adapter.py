@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from checks.engine import Engine, EngineError
-from checks.runner import run
-from checks.verdict import judge
-from strategies.expression import Expression, Node
+from gradtrio.checks.engine import Engine, EngineError
+from gradtrio.checks.runner import run
+from gradtrio.checks.verdict import judge
+from gradtrio.strategies.expression import Expression, Node
 
 ENGINES = Path(__file__).parent / "engines"
 ROOT = Path(__file__).parent.parent
@@ -30,7 +29,7 @@ SQUARE = Expression(1, (Node("mul", (0, 0)),))
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "checks", *args],
+        [sys.executable, "-m", "gradtrio", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,

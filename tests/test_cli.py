@@ -5,17 +5,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gradtrio.autograd.engine
 import pytest
+from gradtrio.checks.cli import main
 
-import autograd.engine
-from checks.cli import main
-
-ENGINE_SOURCE = Path(autograd.engine.__file__).read_text()
+ENGINE_SOURCE = Path(gradtrio.autograd.engine.__file__).read_text()
 
 
 def run_cli(*args, cwd=None):
     return subprocess.run(
-        [sys.executable, "-m", "checks", "--quiet", *args],
+        [sys.executable, "-m", "gradtrio", "--quiet", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -37,7 +36,7 @@ def test_our_engine_passes_and_the_json_has_every_field(tmp_path):
     assert "PASSED" in proc.stdout
     data = json.loads(out.read_text())
     assert data["passed"] is True and data["failures"] == []
-    assert data["engine"] == "autograd:Value"
+    assert data["engine"] == "gradtrio.autograd:Value"
     assert set(data["ops"]) == {
         "add",
         "sub",

@@ -6,11 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checks.corpus import CorpusError, Entry, entries, replay, save
-from checks.engine import Engine
-from checks.runner import run
-from checks.verdict import judge
-from strategies.expression import Expression, Node
+from gradtrio.checks.corpus import CorpusError, Entry, entries, replay, save
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.runner import run
+from gradtrio.checks.verdict import judge
+from gradtrio.strategies.expression import Expression, Node
 
 ENGINES = Path(__file__).parent / "engines"
 ROOT = Path(__file__).parent.parent
@@ -100,7 +100,7 @@ def test_replay_command_fails_on_the_buggy_engine_and_passes_on_ours(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "checks",
+                "gradtrio",
                 "replay",
                 "--corpus",
                 str(tmp_path),
@@ -123,7 +123,7 @@ def test_replay_command_fails_on_the_buggy_engine_and_passes_on_ours(tmp_path):
 
 
 def test_cli_saves_to_corpus_dir_and_replays_it_first_unless_no_corpus(tmp_path, capsys):
-    from checks.cli import main
+    from gradtrio.checks.cli import main
 
     corpus = tmp_path / "corpus"
     args = [

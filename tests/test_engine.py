@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 import torch
-
-from autograd import Value
+from gradtrio.autograd import Value
 
 
 def torch_leaf(x: float) -> torch.Tensor:

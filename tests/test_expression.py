@@ -5,10 +5,9 @@ import io
 import math
 
 import pytest
+from gradtrio.checks import resolve_engine
+from gradtrio.strategies import Expression, Node, cases, expressions
 from hypothesis import given
-
-from checks import resolve_engine
-from strategies import Expression, Node, cases, expressions
 
 
 @given(expressions())

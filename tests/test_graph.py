@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from autograd import Value, to_dot
+from gradtrio.autograd import Value, to_dot
 
 RECORD = re.compile(r'^  (v\d+) \[shape=record, label="(.*)"(.*)\];$', re.M)
 OP_NODE = re.compile(r'^  (op\d+) \[shape=circle.*label="(.*)"\];$', re.M)

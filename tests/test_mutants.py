@@ -5,13 +5,12 @@ import hashlib
 import sys
 from pathlib import Path
 
+import gradtrio.checks.runner
 import pytest
-
-import checks.runner
-from checks.engine import Engine
-from checks.runner import run
-from checks.verdict import judge
-from strategies.expression import Expression, Node
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.runner import run
+from gradtrio.checks.verdict import judge
+from gradtrio.strategies.expression import Expression, Node
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
@@ -103,7 +102,7 @@ def test_a_mutant_whose_text_is_repeated_is_refused():
 def test_the_harness_catches_shrinks_and_blames(name, monkeypatch):
     # The report text is not under test here, and the runner formats one (with a SymPy simplify)
     # for every failing case met while shrinking: most of a run's time.
-    monkeypatch.setattr(checks.runner, "format_verdict", lambda verdict: "", raising=False)
+    monkeypatch.setattr(gradtrio.checks.runner, "format_verdict", lambda verdict: "", raising=False)
     mutant = BY_NAME[name]
     engine = Engine.from_class(mutants.load_mutant(mutant))
     result = run(engine, examples=EXAMPLES, run_seed=SEED, deep=0, progress=False)

@@ -12,8 +12,7 @@ from types import ModuleType
 
 import pytest
 import torch
-
-from autograd import MLP, Layer, Neuron, Value
+from gradtrio.autograd import MLP, Layer, Neuron, Value
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -5,13 +5,12 @@ import time
 
 import mpmath
 import pytest
+from gradtrio.checks import resolve_engine
+from gradtrio.checks.oracle_fd import directional_derivative, fd_gradients, random_direction
+from gradtrio.checks.oracle_sympy import reference
+from gradtrio.checks.oracle_torch import torch_gradients
+from gradtrio.strategies import Expression, Node, cases
 from hypothesis import given
-
-from checks import resolve_engine
-from checks.oracle_fd import directional_derivative, fd_gradients, random_direction
-from checks.oracle_sympy import reference
-from checks.oracle_torch import torch_gradients
-from strategies import Expression, Node, cases
 
 
 def forward_of(expression):

@@ -10,7 +10,7 @@ WRONG_MUL = f"{Path(__file__).parent / 'engines' / 'wrong_mul.py'}:Value"
 
 USER_TEST = """
 from hypothesis import given
-from checks.pytest_plugin import engine_cases
+from gradtrio.checks.pytest_plugin import engine_cases
 
 @given(case=engine_cases(max_nodes=4))
 def test_engine_agrees_with_the_oracles(gradtrio_check, case):
@@ -43,7 +43,7 @@ def test_the_battery_passes_on_our_engine(pytester):
     )
     result.stdout.fnmatch_lines(
         [
-            "gradtrio: autograd:Value*; rerun with --gradtrio-engine autograd:Value"
+            "gradtrio: gradtrio.autograd:Value*; rerun with --gradtrio-engine gradtrio.autograd:Value"
             " --gradtrio-seed 3",
             "gradtrio::interior PASSED*",
         ]
@@ -99,7 +99,7 @@ def test_a_bad_engine_spec_is_a_one_line_usage_error(pytester):
 
 
 def test_an_inner_session_does_not_change_the_outer_sessions_engine(pytester, request):
-    from checks.pytest_plugin import _engine
+    from gradtrio.checks.pytest_plugin import _engine
 
     before = _engine(request.config).spec
     pytester.runpytest("--gradtrio", "--gradtrio-engine", "nosuch:Value")

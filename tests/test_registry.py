@@ -4,9 +4,8 @@ import math
 
 import pytest
 import torch
-
-from autograd import Value
-from strategies.ops import OPS, get_op
+from gradtrio.autograd import Value
+from gradtrio.strategies.ops import OPS, get_op
 
 # Public behaviour of Value that is not an op on values.
 NOT_OPS = {"backward", "zero_grad", "data", "grad", "label"}

@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.picture import clear_reports, to_dot, write_failure
+from gradtrio.checks.report import example_line, format_verdict, reproducer
+from gradtrio.checks.verdict import judge
+from gradtrio.strategies import Case, Expression, Node, cases
 from hypothesis import Phase, example, given, settings
-
-from checks.engine import Engine
-from checks.picture import clear_reports, to_dot, write_failure
-from checks.report import example_line, format_verdict, reproducer
-from checks.verdict import judge
-from strategies import Case, Expression, Node, cases
 
 ENGINES = Path(__file__).parent / "engines"
 ROOT = Path(__file__).parent.parent
@@ -164,7 +163,7 @@ def test_cli_report_dir_gets_one_set_of_files_per_failure(tmp_path):
         [
             sys.executable,
             "-m",
-            "checks",
+            "gradtrio",
             "--engine",
             WRONG_MUL,
             "--examples",

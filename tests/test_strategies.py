@@ -4,10 +4,7 @@ import math
 from collections import Counter
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
-from hypothesis.errors import InvalidArgument
-
-from strategies import (
+from gradtrio.strategies import (
     OPS,
     cases,
     deep_chains,
@@ -17,7 +14,9 @@ from strategies import (
     points,
     wide_cases,
 )
-from strategies.domain import float_values
+from gradtrio.strategies.domain import float_values
+from hypothesis import HealthCheck, find, given, settings
+from hypothesis.errors import InvalidArgument
 
 
 def collect(strategy, n):
@@ -170,9 +169,8 @@ def test_op_subsets_are_respected(case):
 
 
 def test_profiles_are_registered_and_selectable(monkeypatch):
+    from gradtrio.strategies.profiles import load_profile
     from hypothesis import settings as hsettings
-
-    from strategies.profiles import load_profile
 
     monkeypatch.setenv("HYPOTHESIS_PROFILE", "ci")
     assert load_profile() == "ci"

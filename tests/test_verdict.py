@@ -3,12 +3,11 @@
 import sys
 from pathlib import Path
 
+import gradtrio.checks.verdict
 import pytest
-
-import checks.verdict
-from checks import Engine, GradientMismatch, check, judge, resolve_engine
-from checks.oracle_torch import TorchResult
-from strategies import Expression, Node
+from gradtrio.checks import Engine, GradientMismatch, check, judge, resolve_engine
+from gradtrio.checks.oracle_torch import TorchResult
+from gradtrio.strategies import Expression, Node
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
@@ -107,28 +106,28 @@ def test_rounding_across_a_kink_is_skipped():
 
 
 def test_a_wrong_torch_never_fails_a_right_engine(monkeypatch):
-    real = checks.verdict.torch_gradients
+    real = gradtrio.checks.verdict.torch_gradients
 
     def off_by_one(expression, point):
         r = real(expression, point)
         return TorchResult(r.value + 1.0, [g + 1.0 for g in r.grads], r.node_grads)
 
-    monkeypatch.setattr(checks.verdict, "torch_gradients", off_by_one)
+    monkeypatch.setattr(gradtrio.checks.verdict, "torch_gradients", off_by_one)
     v = judge(resolve_engine(None), SHARED, (1.5, -0.5))
     assert v.status == "pass"
     assert v.agreement["torch~sympy"] is False
 
 
 def test_engine_and_torch_both_wrong_is_undecided_without_finite_differences(monkeypatch):
-    monkeypatch.setattr(checks.verdict, "_fd", lambda *a: [])
+    monkeypatch.setattr(gradtrio.checks.verdict, "_fd", lambda *a: [])
     bad = mutant("tanh-one-minus-t")
-    real = checks.verdict.torch_gradients
+    real = gradtrio.checks.verdict.torch_gradients
 
     def like_the_engine(expression, point):
         run = bad.run(expression, point)
         return TorchResult(run.value, run.grads, real(expression, point).node_grads)
 
-    monkeypatch.setattr(checks.verdict, "torch_gradients", like_the_engine)
+    monkeypatch.setattr(gradtrio.checks.verdict, "torch_gradients", like_the_engine)
     v = judge(bad, expr(1, Node("tanh", (0,))), (0.5,))
     assert v.status == "skip" and "disagree" in v.reason
 

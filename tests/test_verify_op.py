@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from checks.engine import Engine
-from checks.verify_op import main, verify
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.verify_op import main, verify
 
 ENGINES = Path(__file__).parent / "engines"
 ROOT = Path(__file__).parent.parent
@@ -41,7 +40,7 @@ def test_a_buggy_op_fails_with_exit_1_and_a_report():
         [
             sys.executable,
             "-m",
-            "checks",
+            "gradtrio",
             "verify-op",
             "mul",
             "--engine",
