@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import gradtrio.checks.runner
+import gradtrio.checks.search
 import hypothesis
 import torch
 from gradtrio.checks.verdict import Verdict
@@ -42,7 +42,7 @@ class Watch:
 def watch_verdicts() -> Iterator[Watch]:
     """Wrap the runner's ``judge`` to count cases and note the first failing one."""
     watch = Watch()
-    original = gradtrio.checks.runner.judge
+    original = gradtrio.checks.search.judge
 
     def judge(*args: Any, **kwargs: Any) -> Verdict:
         verdict = original(*args, **kwargs)
@@ -51,8 +51,8 @@ def watch_verdicts() -> Iterator[Watch]:
             watch.first_failure = (watch.judged, watch.seconds)
         return verdict
 
-    gradtrio.checks.runner.judge = judge  # type: ignore[assignment]
+    gradtrio.checks.search.judge = judge  # type: ignore[assignment]
     try:
         yield watch
     finally:
-        gradtrio.checks.runner.judge = original  # type: ignore[assignment]
+        gradtrio.checks.search.judge = original  # type: ignore[assignment]

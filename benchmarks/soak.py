@@ -2,11 +2,12 @@
 so every failure is a false alarm.
 
     python benchmarks/soak.py [--cases 100000] [--seeds 5] [--first-seed 0]
-                              [--engine autograd:Value]
+                              [--engine gradtrio.autograd:Value]
 
-The cases are split evenly over ``--seeds`` runs of ``gradtrio.checks.runner.run`` (seeds ``--first-seed``
-onwards). Prints the cases judged, the failures, cases skipped outside the domain and cases left
-undecided because the oracles disagreed, and the full report of the first false alarm if any.
+The cases are split evenly over ``--seeds`` runs of ``gradtrio.checks.runner.run`` (seeds
+``--first-seed`` onwards). Prints the cases judged, the failures, cases skipped outside the domain
+and cases left undecided because the oracles disagreed, and the full report of the first false
+alarm if any.
 A run stops drawing new cases at its first failure (Hypothesis then shrinks it), so "cases"
 counts every judged case, shrinking included, and "before alarm" the cases drawn before it.
 """

@@ -4,7 +4,7 @@ Use it inside any Hypothesis test::
 
     @given(cases())
     def test_my_engine(case):
-        check(case.expression, case.point, engine=MyValue)
+        check(case, engine=MyValue)
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from gradtrio.checks.engine import DEFAULT_ENGINE, Engine
+from gradtrio.checks.outcome import Kind
 from gradtrio.checks.report import format_verdict
 from gradtrio.checks.verdict import Verdict, judge
+from gradtrio.strategies.case import Case
 from gradtrio.strategies.expression import Expression
 
 __all__ = [
@@ -61,11 +63,11 @@ class ConventionMismatch(CheckFailure):
     """A gradient differs only at an exact kink (e.g. relu'(0) != 0)."""
 
 
-FAILURES: dict[str, type[CheckFailure]] = {
-    "gradient": GradientMismatch,
-    "forward": ForwardMismatch,
-    "crash": EngineCrashed,
-    "convention": ConventionMismatch,
+FAILURES: dict[Kind, type[CheckFailure]] = {
+    Kind.GRADIENT: GradientMismatch,
+    Kind.FORWARD: ForwardMismatch,
+    Kind.CRASH: EngineCrashed,
+    Kind.CONVENTION: ConventionMismatch,
 }
 
 
@@ -84,19 +86,30 @@ def resolve_engine(engine: Engine | type | str | None) -> Engine:
 
 
 def check(
-    expression: Expression,
-    point: Sequence[float],
+    case: Case | Expression,
+    point: Sequence[float] | None = None,
+    *,
     engine: Engine | type | str | None = None,
-    **options: Any,
+    strict: bool = False,
+    **rules: Any,
 ) -> Verdict:
-    """Judge ``engine`` (default: this project's ``autograd:Value``) on one case.
+    """Judge ``engine`` (default: this project's ``gradtrio.autograd:Value``) on one case: a
+    :class:`~gradtrio.strategies.Case` as drawn (its rules go with it), or an expression and a
+    point (keyword arguments are :class:`~gradtrio.strategies.Rules` fields).
 
-    Returns the verdict when the engine agrees with the oracles (or the point is outside the
-    domain); raises a :class:`CheckFailure` subclass whose message is the report otherwise.
+    Returns the verdict when the engine agrees with the oracles, when the point is outside the
+    rules, or when the finding is only a warning or a precision finding (unless ``strict``);
+    raises a :class:`CheckFailure` subclass whose message is the report otherwise.
     """
+    if not isinstance(case, Case):
+        if point is None:
+            raise TypeError("check(expression, point): point is missing")
+        case = Case.of(case, point, **rules)
+    elif point is not None or rules:
+        raise TypeError("check(case): a Case carries its own point and rules")
     resolved = resolve_engine(engine)
-    verdict = judge(resolved, expression, point, **options)
-    if verdict.failed:
+    verdict = judge(resolved, case)
+    if verdict.is_bug or strict and verdict.failed:
         assert verdict.kind is not None
-        raise FAILURES[verdict.kind](verdict, format_verdict(verdict, engine_name=resolved.spec))
+        raise FAILURES[verdict.kind](verdict, format_verdict(verdict, engine=resolved))
     return verdict

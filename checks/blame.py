@@ -1,50 +1,54 @@
-"""Blame: which op node's backward (or forward) is wrong, found by comparing node by node and
-replaying suspects alone on the engine."""
+"""Blame: which op node's local derivative (or value) is wrong, found by comparing node by node
+and replaying suspects alone on the engine.
+
+Engines build ops from other ops (micrograd's ``a - b`` is ``a + b * -1``), so a bug in one op
+shows through others. The replays therefore only scale with ops that have passed alone first, and
+an op that fails alone is checked against the primitive control ops: when a control fails alone
+too, it is the likelier culprit ("mul (used by sub)"); when every control fails the same way, the
+fault is in the backward loop that all ops go through."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
 from gradtrio.checks.compare import as_float, close
-from gradtrio.checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
+from gradtrio.checks.engine import Engine, EngineCrash, EngineRun
+from gradtrio.checks.limits import CaseTimeout
 from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, reference
+from gradtrio.checks.outcome import Blame, Culprit
 from gradtrio.strategies.expression import Expression, Node
+from gradtrio.strategies.ops import OPS
 
 __all__ = [
-    "Blame",
     "blame_backward",
+    "blame_crash",
     "blame_forward",
     "kink_convention_differs",
     "op_alone",
-    "wrong_before",
 ]
 
-
-@dataclass
-class Blame:
-    node: int | None
-    op: str
-    reason: str
+_CONTROL_POINT = 0.75
 
 
-def wrong_before(
-    engine: Engine,
-    e: Expression,
-    point: tuple[float, ...],
-    ref: Reference | None,
-    crashed: int | None,
-) -> Blame | None:
-    """When the engine crashed at node ``crashed``, an earlier node whose value was already wrong
-    (``2 - x`` computed as ``x - 2``, then ``log`` of it raising) is the real culprit."""
-    if crashed is None or ref is None or crashed <= e.n_inputs:
-        return None
-    prefix = Expression(e.n_inputs, e.nodes[: crashed - e.n_inputs])
-    try:
-        run = engine.run(prefix, point)
-    except (EngineCrash, CaseTimeout, RecursionError):
-        return None
-    blame = blame_forward(engine, prefix, run, ref)
-    return blame if blame.node is not None else None
+def blame_crash(
+    engine: Engine, e: Expression, point: tuple[float, ...], ref: Reference | None, crash: Any
+) -> Blame:
+    """The node that crashed, or an earlier node whose value was already wrong (``2 - x``
+    computed as ``x - 2``, then ``log`` of it raising)."""
+    node = getattr(crash, "node", None)
+    if node is not None and ref is not None and node > e.n_inputs:
+        prefix = Expression(e.n_inputs, e.nodes[: node - e.n_inputs])
+        try:
+            run = engine.run(prefix, point)
+        except (EngineCrash, CaseTimeout, RecursionError):
+            run = None
+        if run is not None:
+            earlier = blame_forward(prefix, run, ref)
+            if earlier.node is not None:
+                return earlier
+    if node is not None:
+        return Blame(node, Culprit.OP, e.node(node).op, crash.detail)
+    return Blame(None, Culprit.BACKWARD, None, getattr(crash, "detail", str(crash)))
 
 
 def kink_convention_differs(
@@ -57,17 +61,18 @@ def kink_convention_differs(
     )
 
 
-def blame_forward(engine: Engine, expression: Expression, run: EngineRun, ref: Reference) -> Blame:
+def blame_forward(expression: Expression, run: EngineRun, ref: Reference) -> Blame:
     for k in range(expression.n_inputs, expression.size):
         if not close(run.node_values[k], as_float(ref.values[k]), ref.value_bounds[k]):
             node = expression.node(k)
             return Blame(
                 k,
+                Culprit.OP,
                 node.op,
                 f"{expression.name(k)} = {expression.node_source(k)} is "
                 f"{run.node_values[k]!r}, expected {as_float(ref.values[k])!r}",
             )
-    return Blame(None, "forward", "no single node's value is wrong")
+    return Blame(None, Culprit.FORWARD, None, "no single node's value is wrong")
 
 
 def blame_backward(engine: Engine, expression: Expression, run: EngineRun, ref: Reference) -> Blame:
@@ -88,73 +93,104 @@ def blame_backward(engine: Engine, expression: Expression, run: EngineRun, ref: 
     else:
         first_wrong = wrong[-1]
         if first_wrong == expression.output:
-            return Blame(first_wrong, "backward", "the output's own gradient is not 1")
+            return Blame(first_wrong, Culprit.OUTPUT, None, "the output's own gradient is not 1")
         suspects = [k for k in expression.consumers()[first_wrong] if live[k]]
     for k in suspects:
         node = expression.node(k)
         why = op_alone(engine, node, [run.node_values[i] for i in node.args])
         if why:
-            control = _control(engine, node)
-            if control is not None and op_alone(
-                engine, control, [0.75] * len(control.args), avoid=frozenset({node.op})
-            ):
-                return Blame(
-                    k,
-                    "backward",
-                    f"{why}; {control.op} fails alone the same way, so "
-                    "the fault is in backward itself, not in one op",
-                )
-            return Blame(k, node.op, why)
+            return _primitive_blame(engine, k, node, why)
     if first_wrong is None:
-        return Blame(None, "backward", "every op is right alone; the traversal is wrong")
+        return Blame(
+            None, Culprit.TRAVERSAL, None, "every op is right alone; the traversal is wrong"
+        )
     users = ", ".join(expression.name(k) for k in suspects)
     return Blame(
         first_wrong,
-        "traversal",
+        Culprit.TRAVERSAL,
+        None,
         f"every op is right alone, but {expression.name(first_wrong)}'s gradient from "
         f"{users} is wrong: accumulation or visiting order in backward",
     )
 
 
-def _control(engine: Engine, node: Node) -> Node | None:
-    """A different op with the same sharing pattern, to tell a bug in one op's derivative from a
-    bug in the backward loop every op goes through."""
+def _primitive_blame(engine: Engine, k: int, node: Node, why: str) -> Blame:
+    """``node``'s op fails alone; is a control op, which it may be built from, failing too?"""
     repeated = len(node.args) == 2 and node.args[0] == node.args[1]
-    for name in ("add", "mul") if repeated else ("neg", "tanh", "exp"):
-        if name != node.op and "nodes" in engine.ops.get(name, ()):
-            return Node(name, (0, 0) if repeated else (0,))
-    return None
+    controls = [c for c in _controls(engine, repeated) if c.op != node.op]
+    failing = [c for c in controls if op_alone(engine, c, [_CONTROL_POINT] * len(set(c.args)))]
+    if controls and len(failing) == len(controls):
+        names = ", ".join(c.op for c in failing)
+        return Blame(
+            k,
+            Culprit.BACKWARD,
+            node.op,
+            f"{why}; {names} fail alone the same way, so the fault is in backward itself, "
+            "not in one op",
+        )
+    if failing:
+        culprit = failing[0].op
+        return Blame(
+            k,
+            Culprit.OP,
+            culprit,
+            f"{why}; {culprit} alone fails too, and {node.op} may be built from it: "
+            f"{culprit} (used by {node.op})",
+        )
+    return Blame(k, Culprit.OP, node.op, why)
 
 
-def _scaler(engine: Engine, avoid: set[str], index: int) -> tuple[Node | None, str]:
-    """A node after ``index`` that makes the upstream gradient differ from 1, so a dropped
-    upstream factor shows, built from an op not in ``avoid`` (the ops under test)."""
-    choices = (
-        ("mul", "right", Node("mul", (index,), const=3.0, side="right"), " (times 3)"),
-        ("add", "nodes", Node("add", (index, index)), " (doubled)"),
-        ("neg", "nodes", Node("neg", (index,)), " (negated)"),
-    )
-    for name, form, node, note in choices:
-        if name not in avoid and form in engine.ops.get(name, ()):
-            return node, note
-    return None, ""
+def _controls(engine: Engine, repeated: bool) -> list[Node]:
+    """Control ops with the sharing pattern of the suspect: ``c(x, x)`` for a node using one
+    operand twice, ``c(x)`` otherwise."""
+    out = []
+    for name, forms in engine.ops.items():
+        op = OPS[name]
+        if not op.control or "nodes" not in forms:
+            continue
+        if repeated and op.arity == 2:
+            out.append(Node(name, (0, 0)))
+        elif not repeated and op.arity == 1:
+            out.append(Node(name, (0,)))
+    return out
 
 
-def op_alone(
-    engine: Engine, node: Node, operand_values: list[float], avoid: frozenset[str] = frozenset()
-) -> str:
-    """Replay one op on fresh leaves (keeping a repeated operand repeated), followed by a scaling
-    by an op other than it and those in ``avoid``, so that a missing upstream factor shows;
-    '' when it is right."""
-    distinct = list(dict.fromkeys(node.args))
-    leaf_of = {i: j for j, i in enumerate(distinct)}
-    values = dict(zip(node.args, operand_values))
-    nodes = [Node(node.op, tuple(leaf_of[i] for i in node.args), node.const, node.side)]
-    scaler, scaled = _scaler(engine, {node.op, *avoid}, len(distinct))
-    if scaler is not None:
-        nodes.append(scaler)
-    alone = Expression(len(distinct), tuple(nodes))
-    point = [values[i] for i in distinct]
+_SCALE = 3.0
+
+
+def _scaler(name: str, index: int) -> Node:
+    """A scaling node on ``index`` that uses it once (sharing could trip a traversal bug)."""
+    if OPS[name].arity == 1:
+        return Node(name, (index,))
+    return Node(name, (index,), const=_SCALE, side="right")
+
+
+def _trusted_scalers(engine: Engine) -> list[str]:
+    """Control ops that give the right gradient alone (with an upstream gradient of 1) and
+    whose derivative there is not 1, so that they scale the upstream gradient: ``x * 3``,
+    ``-x``, ``tanh(x)``."""
+    cache = engine.__dict__.get("_gradtrio_scalers")
+    if cache is not None:
+        return cache
+    trusted = []
+    for name, forms in engine.ops.items():
+        op = OPS[name]
+        node = _scaler(name, 0)
+        if not op.control or node.form not in forms:
+            continue
+        try:
+            derivative = as_float(reference(Expression(1, (node,)), [_CONTROL_POINT]).grads[0])
+        except OutOfDomain:
+            continue
+        if derivative != 1.0 and not _wrong_alone(engine, (node,), 1):
+            trusted.append(name)
+    engine.__dict__["_gradtrio_scalers"] = trusted
+    return trusted
+
+
+def _wrong_alone(engine: Engine, nodes: tuple[Node, ...], n_inputs: int, point: Any = None) -> str:
+    alone = Expression(n_inputs, nodes)
+    point = [_CONTROL_POINT] * n_inputs if point is None else point
     try:
         ref = reference(alone, point)
         run = engine.run(alone, point)
@@ -163,7 +199,24 @@ def op_alone(
     for j, (g, r, tol) in enumerate(zip(run.grads, ref.grads, ref.grad_bounds)):
         if not close(g, as_float(r), tol):
             return (
-                f"alone, {alone.node_source(len(distinct))} at {point} gives "
-                f"d/d{alone.name(j)} = {g!r}{scaled}, expected {as_float(r)!r}"
+                f"alone, {alone.node_source(n_inputs)} at {list(point)} gives "
+                f"d/d{alone.name(j)} = {g!r}, expected {as_float(r)!r}"
             )
     return ""
+
+
+def op_alone(engine: Engine, node: Node, operand_values: list[float]) -> str:
+    """Replay one op on fresh leaves (keeping a repeated operand repeated), followed by a
+    trusted op of another kind that scales the upstream gradient, so that a missing upstream
+    factor shows; '' when it is right."""
+    distinct = list(dict.fromkeys(node.args))
+    leaf_of = {i: j for j, i in enumerate(distinct)}
+    values = dict(zip(node.args, operand_values))
+    nodes = [Node(node.op, tuple(leaf_of[i] for i in node.args), node.const, node.side)]
+    scaler = next((s for s in _trusted_scalers(engine) if s != node.op), None)
+    note = ""
+    if scaler is not None:
+        nodes.append(_scaler(scaler, len(distinct)))
+        note = f" (then {scaler})"
+    why = _wrong_alone(engine, tuple(nodes), len(distinct), [values[i] for i in distinct])
+    return why.replace(" gives ", f"{note} gives ", 1) if why else ""

@@ -1,41 +1,48 @@
-"""Command line: ``python -m checks [--engine SPEC] [--examples N] [--seed S] [--max-nodes K]
-[--json PATH] [--corpus DIR | --no-corpus] [--report-dir DIR | --no-report]``, plus
-``python -m checks replay`` and ``python -m checks verify-op NAME``. Exit code 0 when everything
-agrees, 1 when a disagreement was found, 2 for a usage or configuration error (one line, no
-traceback)."""
+"""The command line: ``gradtrio [run] ...``, ``gradtrio replay ...``, ``gradtrio verify-op NAME
+...`` (also ``python -m gradtrio``). One parser with subcommands and shared option groups; the
+harness (torch, SymPy, Hypothesis) is imported only after the arguments parse, so ``--help`` and
+usage errors answer at once.
+
+Exit codes: 0 clean, 1 an engine bug (or any finding under ``--strict``, or too many undecided
+cases), 2 a usage or configuration error, 3 the harness itself failed (one line, and where the
+traceback was written).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import platform
+import shlex
 import sys
-from collections import Counter
-from collections.abc import Sequence
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gradtrio.checks.corpus import DEFAULT_CORPUS
-from gradtrio.checks.engine import DEFAULT_ENGINE, Engine, EngineError
+from gradtrio.checks.defaults import (
+    DEFAULT_CORPUS,
+    DEFAULT_ENGINE,
+    DEFAULT_REPORT_DIR,
+    DEFAULT_TIMEOUT,
+)
 from gradtrio.checks.options import integer_at_least
-from gradtrio.checks.picture import DEFAULT_REPORT_DIR, clear_reports, write_failure
-from gradtrio.checks.report import format_verdict
-from gradtrio.checks.runner import RunResult, replay_corpus, run
 
-__all__ = ["main"]
+from gradtrio import __version__
+
+if TYPE_CHECKING:
+    from gradtrio.checks.engine import Engine
+    from gradtrio.checks.runner import RunResult
+
+__all__ = ["EXIT_BUG", "EXIT_CLEAN", "EXIT_HARNESS", "EXIT_USAGE", "main"]
+
+EXIT_CLEAN, EXIT_BUG, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
+COMMANDS = ("run", "replay", "verify-op")
 
 
 class UsageError(Exception):
     """A bad argument; printed as one line, exit code 2."""
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--timeout={text!r}: expected a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"--timeout={value:g}: expected a positive number")
-    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,46 +50,59 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def seconds(name: str) -> Callable[[str], float]:
+    """An argparse ``type=`` for a finite, positive number of seconds."""
+
+    def parse(text: str) -> float:
+        from gradtrio.checks.limits import check_seconds
+
+        try:
+            return check_seconds(name, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
 def _engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
+    g = p.add_argument_group("engine")
+    g.add_argument(
         "--engine",
         default=DEFAULT_ENGINE,
         metavar="SPEC",
         help=f"value class: package.module:Class or path/file.py:Class (default {DEFAULT_ENGINE})",
     )
-    p.add_argument(
-        "--value-attr",
-        metavar="NAME",
-        help="attribute holding a value's number (probed: data, val, value)",
+    g.add_argument(
+        "--value-attr", metavar="NAME", help="attribute holding a value's number (probed)"
     )
-    p.add_argument(
-        "--grad-attr",
-        metavar="NAME",
-        help="attribute holding the gradient (probed: grad, gradient)",
+    g.add_argument("--grad-attr", metavar="NAME", help="attribute holding the gradient (probed)")
+    g.add_argument("--backward", metavar="METHOD", help="name of the backward method (probed)")
+    g.add_argument(
+        "--ops",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="a module (package.module or path/file.py) whose OPS list adds op rows; repeatable",
     )
-    p.add_argument(
-        "--backward",
-        metavar="METHOD",
-        help="name of the backward method (probed: backward, backprop, backpropagate)",
-    )
-    p.add_argument(
+    g.add_argument(
         "--timeout",
-        type=_seconds,
-        default=10.0,
+        type=seconds("--timeout"),
+        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help="seconds one case may take before it counts as a hang (default 10)",
+        help=f"seconds one case may take before it counts as a hang (default {DEFAULT_TIMEOUT:g})",
     )
 
 
 def _sampling_options(p: argparse.ArgumentParser, *, examples: int, what: str) -> None:
-    p.add_argument(
+    g = p.add_argument_group("sampling")
+    g.add_argument(
         "--examples",
         type=integer_at_least("--examples", 1),
         default=examples,
         metavar="N",
         help=f"{what} (default {examples})",
     )
-    p.add_argument(
+    g.add_argument(
         "--seed",
         type=integer_at_least("--seed", 0),
         default=0,
@@ -91,18 +111,20 @@ def _sampling_options(p: argparse.ArgumentParser, *, examples: int, what: str) -
     )
 
 
-def _output_options(p: argparse.ArgumentParser, corpus: bool = True) -> None:
-    p.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
-    p.add_argument(
+def _output_options(p: argparse.ArgumentParser, *, corpus: bool) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    g.add_argument(
         "--report-dir",
         type=Path,
         default=DEFAULT_REPORT_DIR,
         metavar="DIR",
-        help=f"write failure-N.txt/.dot/.svg/.py per failure here (default {DEFAULT_REPORT_DIR}/)",
+        help=f"write each run's failure reports in a directory of its own here "
+        f"(default {DEFAULT_REPORT_DIR}/)",
     )
-    p.add_argument("--no-report", action="store_true", help="write no report files")
+    g.add_argument("--no-report", action="store_true", help="write no report files")
     if corpus:
-        p.add_argument(
+        g.add_argument(
             "--corpus",
             type=Path,
             default=DEFAULT_CORPUS,
@@ -110,56 +132,71 @@ def _output_options(p: argparse.ArgumentParser, corpus: bool = True) -> None:
             help=f"replay the saved failing cases here first and save new ones "
             f"(default {DEFAULT_CORPUS})",
         )
-        p.add_argument("--no-corpus", action="store_true", help="neither replay nor save cases")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="python -m checks",
-        description="Check an autograd engine's gradients against finite differences, "
-        "PyTorch float64 and SymPy on random expression DAGs.",
-        epilog="Other commands: 'python -m checks replay --help' (replay the regression "
-        "corpus), 'python -m checks verify-op --help' (check one op).",
+        g.add_argument("--no-corpus", action="store_true", help="neither replay nor save cases")
+    g.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) on precision findings and warnings too, not only on bugs",
     )
-    _engine_options(p)
-    _sampling_options(p, examples=500, what="cases to generate")
-    p.add_argument(
+    g.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog="gradtrio",
+        description="Check an autograd engine's gradients against finite differences, "
+        "PyTorch float64 and SymPy on random expression DAGs. The command defaults to 'run'.",
+    )
+    top.add_argument("--version", action="version", version=f"gradtrio {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = sub.add_parser("run", help="judge the engine on random cases (the default command)")
+    _engine_options(run)
+    _sampling_options(run, examples=500, what="cases to generate")
+    g = run.add_argument_group("search")
+    g.add_argument(
         "--max-nodes",
         type=integer_at_least("--max-nodes", 1),
         default=12,
         metavar="K",
         help="most op nodes in a generated expression (default 12)",
     )
-    p.add_argument(
+    g.add_argument(
         "--deep",
         type=integer_at_least("--deep", 0),
         default=2,
         metavar="N",
         help="10,000-node chains to check after the others (default 2)",
     )
-    _output_options(p)
-    return p
-
-
-def _replay_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="python -m checks replay",
-        description="Judge an engine on every case saved in a regression corpus.",
+    g.add_argument(
+        "--budget",
+        type=seconds("--budget"),
+        metavar="SECONDS",
+        help="stop drawing cases after this long and report what was found (default: none)",
     )
-    _engine_options(p)
-    p.add_argument(
+    _output_options(run, corpus=True)
+    replay = sub.add_parser("replay", help="judge the engine on every case of a corpus")
+    _engine_options(replay)
+    replay.add_argument(
         "--corpus",
         type=Path,
         default=DEFAULT_CORPUS,
         metavar="DIR",
         help=f"the corpus directory (default {DEFAULT_CORPUS})",
     )
-    _output_options(p, corpus=False)
-    return p
+    _output_options(replay, corpus=False)
+    verify = sub.add_parser("verify-op", help="check one op alone and in company, by region")
+    verify.add_argument("name", help="the op's registry name")
+    _engine_options(verify)
+    _sampling_options(verify, examples=200, what="cases per region")
+    _output_options(verify, corpus=False)
+    return top
 
 
-def _load_engine(args: argparse.Namespace) -> Engine:
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    argv = list(argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        argv.insert(0, "run")
+    args = parser().parse_args(argv)
     if args.json is not None and args.json.is_dir():
         raise UsageError(f"--json {str(args.json)!r}: is a directory, expected a file path")
     if not args.no_report and args.report_dir.exists() and not args.report_dir.is_dir():
@@ -167,6 +204,14 @@ def _load_engine(args: argparse.Namespace) -> Engine:
     corpus = getattr(args, "corpus", None)
     if corpus is not None and corpus.exists() and not corpus.is_dir():
         raise UsageError(f"--corpus {str(corpus)!r}: is a file, expected a directory")
+    return args
+
+
+def load_engine(args: argparse.Namespace) -> Engine:
+    from gradtrio.checks.engine import Engine
+    from gradtrio.checks.loading import load_op_modules
+
+    load_op_modules(args.ops)
     return Engine.load(
         args.engine,
         value_attr=args.value_attr,
@@ -176,101 +221,94 @@ def _load_engine(args: argparse.Namespace) -> Engine:
     )
 
 
-def write_outputs(result: RunResult, args: argparse.Namespace) -> int:
-    """Write the report directory and the JSON file the arguments ask for; 2 on an OS error."""
-    try:
-        if not args.no_report:
-            clear_reports(args.report_dir)
-            for n, verdict in enumerate(result.failures, start=1):
+def rerun_command(args: argparse.Namespace) -> str:
+    """The command that reruns this run exactly."""
+    words = ["gradtrio", args.command, "--engine", args.engine]
+    for path in args.ops:
+        words += ["--ops", path]
+    if args.command == "verify-op":
+        words.insert(2, args.name)
+    if hasattr(args, "examples"):
+        words += ["--examples", str(args.examples), "--seed", str(args.seed)]
+    if args.command == "run":
+        words += ["--max-nodes", str(args.max_nodes), "--deep", str(args.deep)]
+    if args.strict:
+        words.append("--strict")
+    return shlex.join(words)
+
+
+def versions() -> dict[str, str]:
+    import hypothesis
+    import torch
+
+    return {
+        "gradtrio": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "hypothesis": hypothesis.__version__,
+    }
+
+
+# -- outputs ------------------------------------------------------------------------------------
+
+
+def write_outputs(
+    result: RunResult, args: argparse.Namespace, reports: list[str], exit_code: int
+) -> list[str]:
+    """Write the run's report directory and the JSON file the arguments ask for. Every failure
+    to write is returned as a line (and listed in the JSON), never raised: the JSON is written
+    whenever it was asked for."""
+    from gradtrio.checks.picture import new_run_directory, write_failure
+
+    problems = list(result.corpus_errors)
+    report_dir: Path | None = None
+    if not args.no_report and result.failures:
+        try:
+            report_dir = new_run_directory(args.report_dir, getattr(args, "seed", 0))
+            for n, (verdict, text) in enumerate(zip(result.failures, reports), start=1):
                 write_failure(
-                    args.report_dir, n, verdict, result.adapter, origin=result.origin(verdict)
+                    report_dir,
+                    n,
+                    verdict,
+                    result.adapter,
+                    origin=result.origin(verdict),
+                    report=text,
                 )
-            if result.failures:
-                print(
-                    f"gradtrio: {len(result.failures)} failure report(s) in {args.report_dir}/",
-                    file=sys.stderr,
-                )
-    except OSError as exc:
+        except OSError as exc:
+            problems.append(f"--report-dir {str(args.report_dir)!r}: {exc.strerror or exc}")
+            report_dir = None
+    if report_dir is not None:
         print(
-            f"gradtrio: error: --report-dir {str(args.report_dir)!r}: {exc.strerror}",
-            file=sys.stderr,
+            f"gradtrio: {len(result.failures)} failure report(s) in {report_dir}/", file=sys.stderr
         )
-        return 2
     if args.json is not None:
+        from gradtrio.checks.results import result_json
+
+        data = result_json(result, reports, rerun_command(args), versions(), exit_code)
+        data["report_dir"] = None if report_dir is None else str(report_dir)
+        data["output_errors"] = problems
         try:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(result.to_json(), indent=2) + "\n")
+            args.json.write_text(json.dumps(data, indent=2) + "\n")
         except OSError as exc:
-            print(f"gradtrio: error: --json {str(args.json)!r}: {exc.strerror}", file=sys.stderr)
-            return 2
-    return 0
+            problems.append(f"--json {str(args.json)!r}: {exc.strerror or exc}")
+    return problems
 
 
-def summary(result: RunResult) -> str:
-    stats = result.to_json()["stats"]
-    ops = ", ".join(f"{op} {n}" for op, n in sorted(result.op_counts.items()))
-    fams = ", ".join(f"{f} {n}" for f, n in sorted(result.family_counts.items()))
-    lines = [
-        f"gradtrio: {result.engine}",
-        f"  cases judged: {result.examples} ({fams}) in {result.elapsed_s:.1f} s",
-        f"  ops covered: {len(result.op_counts)}/{len(result.ops)}: {ops}",
-        f"  cases with a shared node: {stats['shared_fraction']:.0%}; "
-        f"skipped outside the domain: {result.skipped}; undecided: {result.undecided}",
-    ]
-    if result.replayed or result.family_counts.get("corpus") or result.saved:
-        lines.append(
-            f"  regression corpus: {result.family_counts.get('corpus', 0)} case(s) "
-            f"replayed, {len(result.replayed)} failing; {len(result.saved)} new case(s) "
-            f"saved"
-        )
-    for note in result.limitations:
-        lines.append(f"  engine limitation: {note}")
-    if result.passed:
-        lines.append("  PASSED: engine, SymPy, PyTorch and finite differences agree on every case")
-    else:
-        limited = len(result.failures) - len(result.bugs)
-        kinds = ", ".join(
-            f"{kind} {n}" for kind, n in sorted(Counter(v.kind for v in result.bugs).items())
-        )
-        if result.bugs:
-            lines.append(
-                f"  FAILED: {len(result.bugs)} distinct failure(s) ({kinds})"
-                + (f" and {limited} engine limitation(s)" if limited else "")
-                + ", each shrunk:"
-            )
-        else:
-            lines.append(
-                f"  FAILED: no wrong value or gradient, but {limited} engine "
-                "limitation(s) (--deep 0 skips the deep chains):"
-            )
-        for verdict in result.failures:
-            lines.append("")
-            origin = result.origin(verdict)
-            if origin:
-                lines.append(f"replayed from the corpus: {origin}")
-            lines.append(format_verdict(verdict, engine_name=result.engine, engine=result.adapter))
-    return "\n".join(lines)
+def _finish(result: RunResult, args: argparse.Namespace, text: str, reports: list[str]) -> int:
+    code = EXIT_CLEAN if result.passed else EXIT_BUG
+    print(text, flush=True)
+    for problem in write_outputs(result, args, reports, code):
+        print(f"gradtrio: warning: {problem}", file=sys.stderr)
+    return code
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["replay"]:
-        return replay_main(argv[1:])
-    if argv[:1] == ["verify-op"]:
-        from gradtrio.checks.verify_op import main as verify_main
+def run_main(args: argparse.Namespace) -> int:
+    from gradtrio.checks.results import summary
+    from gradtrio.checks.runner import run
 
-        return verify_main(argv[1:])
-    try:
-        args = _parser().parse_args(argv)
-        engine = _load_engine(args)
-    except (UsageError, EngineError) as exc:
-        print(f"gradtrio: error: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"gradtrio: checking {engine.describe()} on Python {platform.python_version()}",
-        file=sys.stderr,
-    )
-    corpus = None if args.no_corpus else args.corpus
+    engine = load_engine(args)
+    print(f"gradtrio: checking {engine.describe()}", file=sys.stderr)
     result = run(
         engine,
         examples=args.examples,
@@ -278,39 +316,77 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_nodes=args.max_nodes,
         deep=args.deep,
         progress=not args.quiet,
-        corpus=corpus,
+        corpus=None if args.no_corpus else args.corpus,
+        strict=args.strict,
+        budget=args.budget,
     )
-    for error in result.corpus_errors:
-        print(f"gradtrio: error: {error}", file=sys.stderr)
-    print(summary(result))
-    return write_outputs(result, args) or (0 if result.passed else 1)
+    result.settings = {"seed": args.seed, "examples": args.examples, "max_nodes": args.max_nodes}
+    text, reports = summary(result, rerun_command(args))
+    return _finish(result, args, text, reports)
 
 
-def replay_main(argv: Sequence[str]) -> int:
-    """``python -m checks replay``: 0 when every saved case passes, 1 when one fails, 2 for a
-    usage error or when some corpus file could not be read (the others are still judged)."""
-    try:
-        args = _replay_parser().parse_args(argv)
-        engine = _load_engine(args)
-        if not args.corpus.is_dir():
-            raise UsageError(f"--corpus {str(args.corpus)!r}: no such directory")
-    except (UsageError, EngineError) as exc:
-        print(f"gradtrio: error: {exc}", file=sys.stderr)
-        return 2
-    result = RunResult(engine.spec, sorted(engine.ops), adapter=engine)
+def replay_main(args: argparse.Namespace) -> int:
+    """0 when every saved case passes, 1 when one fails, 2 when the corpus is missing or some
+    file could not be read (the others are still judged)."""
+    from gradtrio.checks.report import format_verdict
+    from gradtrio.checks.runner import RunResult, replay_corpus
+
+    if not args.corpus.is_dir():
+        raise UsageError(f"--corpus {str(args.corpus)!r}: no such directory")
+    engine = load_engine(args)
+    result = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=args.strict)
     lines = [f"gradtrio replay: {engine.describe()} on {args.corpus}/"]
     for path, verdict in replay_corpus(result, engine, args.corpus):
-        status = verdict.kind.upper() if verdict.failed and verdict.kind else verdict.status
-        detail = f" ({verdict.reason})" if verdict.status == "skip" else ""
-        lines.append(f"  {status:<10} {path}{detail}")
+        if verdict.failed and verdict.kind is not None:
+            severity = verdict.severity.value if verdict.severity else ""
+            status = f"{verdict.kind.value.upper()} ({severity})"
+        else:
+            status = verdict.status.value
+        detail = f" ({verdict.reason})" if verdict.skip is not None else ""
+        lines.append(f"  {status:<20} {path}{detail}")
     for error in result.corpus_errors:
         print(f"gradtrio: error: {error}", file=sys.stderr)
-    failed = len(result.failures)
+    bugs = len(result.failures if args.strict else result.bugs)
     lines.append(
-        f"  {result.examples} case(s) replayed: " + (f"FAILED {failed}" if failed else "all pass")
+        f"  {result.examples} case(s) replayed: "
+        + (f"FAILED {bugs}" if bugs else f"no bugs ({len(result.failures)} finding(s))")
     )
-    for verdict in result.failures:
-        lines += ["", format_verdict(verdict, engine=engine)]
-    print("\n".join(lines))
-    written = write_outputs(result, args)
-    return written or (1 if failed else 2 if result.corpus_errors else 0)
+    reports = [format_verdict(v, engine=engine) for v in result.failures]
+    lines += [line for report in reports for line in ("", report)]
+    code = _finish(result, args, "\n".join(lines), reports)
+    return code if code else (EXIT_USAGE if result.corpus_errors else EXIT_CLEAN)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from gradtrio.checks.loading import LoadError  # light: no torch, no SymPy
+
+    try:
+        args = parse(argv)
+        if args.command == "verify-op":
+            from gradtrio.checks.verify_op import verify_main
+
+            return verify_main(args)
+        if args.command == "replay":
+            return replay_main(args)
+        return run_main(args)
+    except (UsageError, LoadError) as exc:
+        print(f"gradtrio: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gradtrio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a failure of the harness itself: one line, the traceback in a log
+        return harness_failure(exc)
+
+
+def harness_failure(exc: BaseException) -> int:
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="gradtrio-error-", suffix=".log", delete=False
+    ) as log:
+        traceback.print_exception(exc, file=log)
+    print(
+        f"gradtrio: internal error: {type(exc).__name__}: {exc} (traceback in {log.name})",
+        file=sys.stderr,
+    )
+    return EXIT_HARNESS

@@ -1,10 +1,11 @@
 """The regression corpus: every failing case saved as one JSON file, replayed first on every run
 and kept until deleted by hand.
 
-A file holds the expression (the IR's JSON), the point, the options the case is judged with, the
-kind of failure, the engine spec it failed on and the first line of its report. Its name comes
-from a hash of the case, so saving the same case twice writes one file; a different file already
-holding that name is never overwritten (the new one gets a numeric suffix).
+A file holds the case (the IR's JSON, the point, its family and the rules it is judged by), the
+kind and severity of the failure, the engine spec it failed on and the first line of its report.
+Files of the first format (``gradtrio.corpus/1``, options instead of rules) still replay. Its
+name comes from a hash of the case, so saving the same case twice writes one file; a different
+file already holding that name is never overwritten (the new one gets a numeric suffix).
 """
 
 from __future__ import annotations
@@ -12,18 +13,33 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gradtrio.checks.report import CASE_DEFAULTS, case_options
+from gradtrio.checks.outcome import Skip, Status
 from gradtrio.checks.verdict import Verdict, judge
+from gradtrio.strategies.case import Case, Rules
 from gradtrio.strategies.expression import Expression
 
-__all__ = ["DEFAULT_CORPUS", "FORMAT", "CorpusError", "Entry", "entries", "replay", "save"]
+__all__ = [
+    "DEFAULT_CORPUS",
+    "FORMAT",
+    "CorpusError",
+    "Entry",
+    "entries",
+    "replay",
+    "save",
+]
 
-DEFAULT_CORPUS = Path(".gradtrio/corpus")
-FORMAT = "gradtrio.corpus/1"
+from gradtrio.checks.defaults import DEFAULT_CORPUS
+
+FORMAT = "gradtrio.corpus/2"
+FORMAT_1 = "gradtrio.corpus/1"
+MAX_FILE_BYTES = 16 * 2**20
+"""Larger files are not read: a saved case is a few kilobytes, a deep chain about a megabyte."""
+# Format 1 stored the options that differ from the strategies' defaults of the time.
+_FORMAT_1_RULES = Rules(exact_kinks=False, max_magnitude=1e6, overflow_output=False)
 
 
 class CorpusError(Exception):
@@ -32,22 +48,21 @@ class CorpusError(Exception):
 
 @dataclass(frozen=True)
 class Entry:
-    """One saved case. ``options`` are the :class:`~strategies.Case` options it needs beyond the
-    defaults (see :func:`~checks.report.case_options`)."""
+    """One saved case, with what was known of its failure when it was saved."""
 
-    expression: Expression
-    point: tuple[float, ...]
+    case: Case
     kind: str = ""
+    severity: str = ""
     engine: str = ""
     summary: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
     def case_json(self) -> dict[str, Any]:
         return {
-            "expression": self.expression.to_dict(),
-            "point": list(self.point),
-            "options": dict(sorted(self.options.items())),
+            "expression": self.case.expression.to_dict(),
+            "point": list(self.case.point),
+            "family": self.case.family,
+            "rules": self.case.rules.to_dict(),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -55,6 +70,7 @@ class Entry:
             "format": FORMAT,
             **self.case_json(),
             "kind": self.kind,
+            "severity": self.severity,
             "engine": self.engine,
             "summary": self.summary,
         }
@@ -66,45 +82,44 @@ class Entry:
 
     @classmethod
     def from_verdict(cls, verdict: Verdict, engine: str) -> Entry:
-        summary = f"{verdict.kind} failure: {verdict.reason}".splitlines()[0][:300]
-        return cls(
-            verdict.expression,
-            verdict.point,
-            verdict.kind or "",
-            engine,
-            summary,
-            case_options(verdict),
-        )
+        summary = f"{_value(verdict.kind)} failure: {verdict.reason}".splitlines()[0][:300]
+        return cls(verdict.case, _value(verdict.kind), _value(verdict.severity), engine, summary)
 
     @classmethod
     def from_json(cls, data: Any, path: Path | None = None) -> Entry:
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in (FORMAT, FORMAT_1):
             got = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"format={got!r}: not a gradtrio corpus file (expected {FORMAT!r})")
         try:
             expression = Expression.from_dict(data["expression"])
             point = tuple(float(x) for x in data["point"])
-            options = dict(data.get("options", {}))
+            if data["format"] == FORMAT_1:
+                options = data.get("options", {})
+                if not isinstance(options, dict):
+                    raise ValueError(f"options={options!r}: expected an object")
+                rules = Rules.from_dict({**_FORMAT_1_RULES.to_dict(), **options})
+            else:
+                rules = Rules.from_dict(data.get("rules", {}))
+            family = data.get("family", "corpus")
+            if not isinstance(family, str):
+                raise ValueError(f"family={family!r}: expected a string")
+            case = Case(expression, point, family, rules)
         except KeyError as exc:
             raise ValueError(f"missing field {exc}") from None
         except (TypeError, ValueError) as exc:
             raise ValueError(f"malformed case: {exc}") from None
-        if len(point) != expression.n_inputs:
-            raise ValueError(
-                f"point has {len(point)} values, the expression {expression.n_inputs} inputs"
-            )
-        unknown = set(options) - set(CASE_DEFAULTS)
-        if unknown:
-            raise ValueError(f"options: unknown {sorted(unknown)!r}")
         return cls(
-            expression,
-            point,
+            case,
             str(data.get("kind", "")),
+            str(data.get("severity", "")),
             str(data.get("engine", "")),
             str(data.get("summary", "")),
-            options,
             path,
         )
+
+
+def _value(member: Any) -> str:
+    return "" if member is None else str(member.value)
 
 
 def save(directory: Path, verdict: Verdict, engine: str) -> Path | None:
@@ -114,9 +129,12 @@ def save(directory: Path, verdict: Verdict, engine: str) -> Path | None:
     directory.mkdir(parents=True, exist_ok=True)
     for n in range(1000):
         path = directory / f"case-{entry.digest}{'' if n == 0 else f'-{n}'}.json"
-        if not path.exists():
-            path.write_text(json.dumps(entry.to_json(), indent=2) + "\n")
+        try:  # exclusive creation: a concurrent run never overwrites this file
+            with path.open("x") as handle:
+                handle.write(json.dumps(entry.to_json(), indent=2) + "\n")
             return path
+        except FileExistsError:
+            pass
         try:
             held = Entry.from_json(json.loads(path.read_text()))
         except (OSError, ValueError):
@@ -133,9 +151,18 @@ def entries(directory: Path) -> Iterator[Entry | CorpusError]:
         return
     for path in sorted(directory.glob("*.json")):
         try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                yield CorpusError(
+                    f"corpus file {str(path)!r}: larger than {MAX_FILE_BYTES // 2**20} MiB; skipped"
+                )
+                continue
             yield Entry.from_json(json.loads(path.read_text()), path)
         except OSError as exc:
             yield CorpusError(f"corpus file {str(path)!r}: {exc.strerror}; skipped")
+        except RecursionError:
+            yield CorpusError(f"corpus file {str(path)!r}: JSON nested too deeply; skipped")
+        except UnicodeDecodeError:
+            yield CorpusError(f"corpus file {str(path)!r}: not UTF-8 text; skipped")
         except json.JSONDecodeError as exc:
             yield CorpusError(
                 f"corpus file {str(path)!r}: not JSON ({exc.msg} at line {exc.lineno}); skipped"
@@ -150,18 +177,9 @@ def replay(engine: Any, directory: Path) -> Iterator[tuple[Entry, Verdict] | Cor
         if isinstance(item, CorpusError):
             yield item
             continue
-        missing = sorted(set(item.expression.ops_used()) - set(engine.ops))
+        missing = sorted(set(item.case.expression.ops_used()) - set(engine.ops))
         if missing:
-            yield (
-                item,
-                Verdict(
-                    item.expression,
-                    item.point,
-                    "skip",
-                    reason=f"the engine lacks {', '.join(missing)}",
-                ),
-            )
+            reason = f"{Skip.MISSING_OP.value}: {', '.join(missing)}"
+            yield item, Verdict(item.case, Status.SKIP, skip=Skip.MISSING_OP, reason=reason)
             continue
-        # Judged as the case was when it was drawn: the Case defaults, then its own options.
-        options = {**CASE_DEFAULTS, **item.options}
-        yield item, judge(engine, item.expression, item.point, **options)  # type: ignore[arg-type]
+        yield item, judge(engine, item.case)

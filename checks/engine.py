@@ -7,79 +7,54 @@ ops the class lacks are not generated, while an op that exists and misbehaves is
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-import importlib.util
 import math
-import signal
-import sys
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from gradtrio.checks.limits import CaseTimeout, TimeLimit
+from gradtrio.checks.loading import LoadError, load_object
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
 
-__all__ = ["DEFAULT_ENGINE", "Engine", "EngineError", "EngineRun", "load_class"]
+__all__ = ["DEFAULT_ENGINE", "Engine", "EngineCrash", "EngineError", "EngineRun", "load_class"]
 
-DEFAULT_ENGINE = "gradtrio.autograd:Value"
+from gradtrio.checks.defaults import DEFAULT_ENGINE
+
 VALUE_ATTRS = ("data", "val", "value")
 GRAD_ATTRS = ("grad", "gradient")
 BACKWARD_METHODS = ("backward", "backprop", "backpropagate")
 
 
-class EngineError(Exception):
+class EngineError(LoadError):
     """The engine spec or class cannot be used; the message is one line for the user."""
 
 
-class CaseTimeout(Exception):
-    """One case ran past its time limit."""
-
-
 class EngineCrash(Exception):
-    """The engine raised or returned something unusable while running one case."""
+    """The engine raised or returned something unusable while running one case. ``error`` is
+    the name of the exception the engine raised ("" when it returned something unusable)."""
 
-    def __init__(self, where: str, detail: str, node: int | None = None) -> None:
+    def __init__(self, where: str, detail: str, node: int | None = None, error: str = "") -> None:
         super().__init__(f"{where}: {detail}")
         self.where = where
         self.detail = detail
         self.node = node
+        self.error = error
 
 
 def load_class(spec: str) -> type:
     """Import ``package.module:Class`` or ``path/to/file.py:Class``."""
-    module_part, sep, attr = spec.rpartition(":")
-    if not sep or not module_part or not attr:
+    if ":" not in spec:
         raise EngineError(f"--engine {spec!r}: expected package.module:Class or path/file.py:Class")
     try:
-        if module_part.endswith(".py"):
-            path = Path(module_part)
-            if not path.is_file():
-                raise EngineError(f"--engine {spec!r}: no such file {module_part!r}")
-            name = f"_gradtrio_engine_{path.stem}"
-            loader = importlib.util.spec_from_file_location(name, path)
-            assert loader is not None and loader.loader is not None
-            module = importlib.util.module_from_spec(loader)
-            sys.modules[name] = module
-            # As for a script, modules beside the file are importable while it loads.
-            sys.path.insert(0, str(path.resolve().parent))
-            try:
-                loader.loader.exec_module(module)
-            finally:
-                sys.path.remove(str(path.resolve().parent))
-        else:
-            module = importlib.import_module(module_part)
+        cls = load_object(spec, what="--engine", kind="class")
     except EngineError:
         raise
-    except Exception as exc:  # any import-time failure of user code is a configuration error
-        raise EngineError(
-            f"--engine {spec!r}: importing {module_part!r} failed: {type(exc).__name__}: {exc}"
-        ) from None
-    cls = getattr(module, attr, None)
+    except LoadError as exc:
+        raise EngineError(str(exc)) from None
     if not isinstance(cls, type):
-        raise EngineError(f"--engine {spec!r}: {module_part!r} has no class {attr!r}")
+        module = spec.rpartition(":")[0]
+        raise EngineError(f"--engine {spec!r}: {module!r} has no class {spec.rpartition(':')[2]!r}")
     return cls
 
 
@@ -95,17 +70,21 @@ class EngineRun:
 
 
 def _as_float(x: Any) -> float | None:
-    if isinstance(x, bool):
+    if isinstance(x, bool) or x is None:
         return None
     try:
         return float(x)
-    except (TypeError, ValueError):
+    except Exception:  # the engine's own __float__ may raise anything
         return None
 
 
 @dataclass
 class Engine:
-    """A value class and how to drive it. Build with :meth:`load` or :meth:`from_class`."""
+    """A value class and how to drive it. Build with :meth:`load` or :meth:`from_class`.
+
+    ``ops`` are the registry ops (and forms) the class has; ``unchecked`` names methods that look
+    like ops but that gradtrio cannot check (no registry row, or a parameter other than the
+    row's), so that nothing the engine has goes silently unchecked."""
 
     cls: type
     spec: str
@@ -115,8 +94,12 @@ class Engine:
     wrap_constants: bool
     timeout: float | None = 10.0
     ops: dict[str, tuple[Form, ...]] = field(default_factory=dict)
-    _limitations: list[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _limited: bool = field(default=False, init=False, repr=False, compare=False)
+    unchecked: dict[str, str] = field(default_factory=dict)
+    dtype: str = "float64"
+    _limitations: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.time_limit = TimeLimit(self.timeout)
 
     @classmethod
     def load(cls, spec: str = DEFAULT_ENGINE, **overrides: Any) -> Engine:
@@ -138,28 +121,29 @@ class Engine:
             probe = value_cls(1.5)
         except Exception as exc:
             raise EngineError(
-                f"engine {spec}: {value_cls.__name__}(1.5) raised {type(exc).__name__}: {exc}"
+                f"engine {spec}: {value_cls.__name__}(1.5) raised {type(exc).__name__}: "
+                f"{_text(exc)}"
             ) from None
         value_attr = value_attr or _probe_attr(probe, VALUE_ATTRS, 1.5)
         # A gradient may be None until backward has run: then any attribute of that name will do.
         grad_attr = (
             grad_attr
             or _probe_attr(probe, GRAD_ATTRS, None)
-            or next((name for name in GRAD_ATTRS if hasattr(probe, name)), "")
+            or next((name for name in GRAD_ATTRS if _has(probe, name)), "")
         )
-        backward = backward or next((m for m in BACKWARD_METHODS if hasattr(probe, m)), "")
+        backward = backward or next((m for m in BACKWARD_METHODS if _has(probe, m)), "")
         for what, name, flag in (
             ("value attribute", value_attr, "--value-attr"),
             ("gradient attribute", grad_attr, "--grad-attr"),
             ("backward method", backward, "--backward"),
         ):
-            if not name or not hasattr(probe, name):
+            if not name or not _has(probe, name):
                 raise EngineError(
                     f"engine {spec}: no {what} {name or ''!r} found; name it with {flag}"
                 )
         engine = cls(value_cls, spec, value_attr, grad_attr, backward, False, timeout)
         engine.wrap_constants = not engine._accepts_numbers(probe)
-        engine.ops = engine._available_ops()
+        engine.ops, engine.unchecked = engine._available_ops()
         return engine
 
     # -- probing -----------------------------------------------------------------------------
@@ -169,13 +153,40 @@ class Engine:
         except Exception:
             return False
 
-    def _available_ops(self) -> dict[str, tuple[Form, ...]]:
+    def _available_ops(self) -> tuple[dict[str, tuple[Form, ...]], dict[str, str]]:
         ops: dict[str, tuple[Form, ...]] = {}
+        unchecked: dict[str, str] = {}
         for name, op in OPS.items():
             forms = tuple(form for form in op.forms if hasattr(self.cls, self._attr(op, form)))
-            if forms:
+            if not forms:
+                continue
+            differs = self._parameter_differs(op)
+            if differs:
+                unchecked[name] = differs
+            else:
                 ops[name] = forms
-        return ops
+        known = {attr for op in OPS.values() for attr in op.engine_attrs.values()}
+        known |= {self.value_attr, self.grad_attr, self.backward}
+        for attr in _op_like_methods(self.cls, known):
+            unchecked.setdefault(attr, "no registry row (register one with --ops)")
+        return ops, unchecked
+
+    def _parameter_differs(self, op: Op) -> str:
+        """Why the engine's op has another parameter than the row assumes ('' when it agrees)."""
+        if op.probe is None:
+            return ""
+        operands, expected = op.probe
+        try:
+            got = _as_float(getattr(op.apply(*(self.cls(x) for x in operands)), self.value_attr))
+        except Exception:
+            return ""  # a crash is for the cases to report
+        if got is None or math.isclose(got, expected, rel_tol=1e-12, abs_tol=0.0):
+            return ""
+        args = ", ".join(map(repr, operands))
+        return (
+            f"gives {got!r} at {args} where the registry row assumes {expected!r} (another "
+            "default parameter: register a row for it with --ops)"
+        )
 
     def _attr(self, op: Op, form: Form) -> str:
         # Wrapped constants turn `2 - x` into `Value(2) - x`, which needs the plain operator.
@@ -192,17 +203,20 @@ class Engine:
         except (CaseTimeout, RecursionError, MemoryError):
             raise
         except Exception as exc:
-            raise EngineCrash(op.name, f"raised {type(exc).__name__}: {exc}") from exc
+            detail = f"raised {type(exc).__name__}: {_text(exc)}"
+            raise EngineCrash(op.name, detail, error=type(exc).__name__) from exc
         if not isinstance(out, self.cls):
             raise EngineCrash(
-                op.name, f"returned {type(out).__name__} {out!r:.60}, expected {self.cls.__name__}"
+                op.name,
+                f"returned {type(out).__name__} {_repr(out)}, expected {self.cls.__name__}",
             )
         return out
 
     def _read(self, obj: Any, attr: str, where: str, node: int | None = None) -> float:
-        value = _as_float(getattr(obj, attr, None))
+        raw = getattr(obj, attr, None)
+        value = _as_float(raw)
         if value is None:
-            raise EngineCrash(where, f".{attr} is {getattr(obj, attr, None)!r}, not a number", node)
+            raise EngineCrash(where, f".{attr} is {_repr(raw)}, not a number", node)
         return value
 
     def _build(self, expression: Expression, point: Sequence[float]) -> tuple[list[Any], list[Any]]:
@@ -232,7 +246,8 @@ class Engine:
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
         """Forward, backward, and everything the engine exposes afterwards.
 
-        Raises :class:`EngineCrash` (naming the node) or :class:`CaseTimeout`."""
+        Raises :class:`EngineCrash` (naming the node) or :class:`CaseTimeout`. An input the
+        output does not use may have a gradient of None (as in PyTorch): that means 0."""
         with self.time_limit():
             leaves, values = self._build(expression, point)
             out = values[-1]
@@ -240,83 +255,30 @@ class Engine:
                 getattr(out, self.backward)()
             except (CaseTimeout, MemoryError):
                 raise
-            except BaseException as exc:  # RecursionError included: a limitation, reported
-                if not isinstance(exc, Exception):
-                    raise
-                raise EngineCrash("backward", f"raised {type(exc).__name__}: {exc}") from exc
+            except Exception as exc:  # RecursionError included: a limitation, reported
+                detail = f"raised {type(exc).__name__}: {_text(exc)}"
+                raise EngineCrash("backward", detail, error=type(exc).__name__) from exc
+            live = expression.live()
             node_values = [
                 self._read(v, self.value_attr, expression.name(i), i) for i, v in enumerate(values)
             ]
             node_grads = [_as_float(getattr(v, self.grad_attr, None)) for v in values]
             grads = [
-                self._read(v, self.grad_attr, f"{expression.name(i)}.{self.grad_attr}")
+                0.0
+                if not live[i] and getattr(v, self.grad_attr, None) is None
+                else self._read(v, self.grad_attr, f"{expression.name(i)}.{self.grad_attr}")
                 for i, v in enumerate(leaves)
             ]
             return EngineRun(node_values[-1], grads, node_grads, node_values)
 
-    def limitations(self) -> list[str]:
+    def limitations(self) -> list[Any]:
         """What the engine does differently from PyTorch outside a single forward and backward,
-        found by probing once: so far, whether a second ``backward()`` on the same graph adds
-        exactly the first call's gradients again or double-counts intermediate gradients."""
+        found by probing once (see :mod:`gradtrio.checks.probes`)."""
         if self._limitations is None:
-            self._limitations = [note for note in (self._probe_backward_twice(),) if note]
+            from gradtrio.checks.probes import probe_limitations
+
+            self._limitations = probe_limitations(self)
         return list(self._limitations)
-
-    def _probe_backward_twice(self) -> str:
-        if not all("nodes" in self.ops.get(name, ()) for name in ("mul", "add")):
-            return ""
-        expression = Expression(2, (Node("mul", (0, 1)), Node("add", (2, 2))))
-        point = (1.5, -0.5)
-        try:
-            with self.time_limit():
-                leaves, values = self._build(expression, point)
-                grads = []
-                for call in ("first", "second"):
-                    getattr(values[-1], self.backward)()
-                    grads.append(
-                        [self._read(v, self.grad_attr, f"{call} backward") for v in leaves]
-                    )
-        except Exception:  # crashes and hangs are reported by the cases themselves
-            return ""
-        first, second = grads
-        if all(math.isclose(b, 2 * a) for a, b in zip(first, second, strict=True)):
-            return ""  # leaves accumulate, as in PyTorch
-        if all(math.isclose(b, a) for a, b in zip(first, second, strict=True)):
-            return ""  # gradients are reset by each call: no accumulation, but nothing wrong
-        return (
-            f"{self.backward}() called twice on one graph double-counts intermediate "
-            f"gradients: for {expression} at x0={point[0]}, x1={point[1]} the second call "
-            f"leaves x0.{self.grad_attr} = {second[0]!r}, expected {2 * first[0]!r} (twice the "
-            f"first call's {first[0]!r}); reset every node's gradient between calls"
-        )
-
-    @contextlib.contextmanager
-    def time_limit(self) -> Iterator[None]:
-        """SIGALRM-based limit: turns a hang in pure-Python engine code into CaseTimeout. Nested
-        uses share the outermost limit, so a whole case (its run and its finite differences)
-        gets one, set once."""
-        usable = (
-            not self._limited
-            and self.timeout is not None
-            and hasattr(signal, "setitimer")
-            and threading.current_thread() is threading.main_thread()
-        )
-        if not usable:
-            yield
-            return
-
-        def expire(signum: int, frame: Any) -> None:
-            raise CaseTimeout(f"case exceeded the {self.timeout:g} s time limit")
-
-        previous = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, self.timeout)  # type: ignore[arg-type]
-        self._limited = True
-        try:
-            yield
-        finally:
-            self._limited = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
 
     def describe(self) -> str:
         wrap = ", constants wrapped" if self.wrap_constants else ""
@@ -326,9 +288,68 @@ class Engine:
         )
 
 
+def _has(obj: Any, name: str) -> bool:
+    try:
+        return hasattr(obj, name)
+    except Exception:
+        return False
+
+
+def _text(exc: BaseException) -> str:
+    """An exception's message, safe to show: one line, control characters escaped, even when
+    its ``__str__`` raises."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = f"<{type(exc).__name__} whose str() raised>"
+    return safe_text(text)
+
+
+def _repr(obj: Any) -> str:
+    try:
+        text = repr(obj)
+    except Exception:
+        text = f"<{type(obj).__name__} whose repr() raised>"
+    return safe_text(text)[:60]
+
+
+def safe_text(text: str, limit: int = 300) -> str:
+    """Text from the engine, shown on a terminal: control characters escaped, length bounded."""
+    escaped = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )
+    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
+
+
 def _probe_attr(probe: Any, names: Sequence[str], expected: float | None) -> str:
     for name in names:
-        value = _as_float(getattr(probe, name, None))
+        try:
+            value = _as_float(getattr(probe, name, None))
+        except Exception:
+            continue
         if value is not None and (expected is None or math.isclose(value, expected)):
             return name
     return ""
+
+
+_NOT_OPS = {"zero_grad", "parameters", "item", "numpy", "detach", "tolist", "copy"}
+
+
+def _op_like_methods(cls: type, known: set[str]) -> list[str]:
+    """Public methods of ``cls`` that, called on a value with no argument or with another value,
+    return a value of the class: they look like ops."""
+    found = []
+    for name in sorted(dir(cls)):
+        if name.startswith("_") or name in known or name in _NOT_OPS:
+            continue
+        attr = getattr(cls, name, None)
+        if not callable(attr) or isinstance(attr, type):
+            continue
+        for args in ((), (cls(0.5),)):
+            try:
+                if isinstance(getattr(cls(0.75), name)(*args), cls):
+                    found.append(name)
+                    break
+            except Exception:
+                continue
+    return found

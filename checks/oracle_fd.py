@@ -51,8 +51,9 @@ def _side_pattern(expression: Expression, values: Sequence[float]) -> tuple[int,
             pattern.append(2)
             continue
         for kink in op.kinks:
-            pattern.append((operands[0] > kink.at) - (operands[0] < kink.at))
-        pattern.append(int(op.edge(operands, node.form) > 0))
+            offset = kink.offset(operands)
+            pattern.append((offset > 0) - (offset < 0))
+        pattern.append(int(op.distance_to_edge(operands, node.form) > 0))
     return tuple(pattern)
 
 
@@ -107,7 +108,7 @@ def _estimate(
 def _on_kink(expression: Expression, point: Sequence[float]) -> bool:
     values = float_values(expression, point)
     return any(
-        node.operands(values)[0] == kink.at
+        kink.offset(node.operands(values)) == 0
         for node in expression.nodes
         for kink in OPS[node.op].kinks
     )

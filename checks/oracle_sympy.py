@@ -112,9 +112,9 @@ class Reference:
         return self.adjoints[: self.n_inputs]
 
 
-def _kink_at(name: str, operand: Any) -> Kink | None:
+def _kink_at(name: str, operands: Sequence[Any]) -> Kink | None:
     for kink in OPS[name].kinks:
-        if operand == kink.at:
+        if kink.offset(operands) == 0:
             return kink
     return None
 
@@ -148,19 +148,16 @@ def reference(
                 raise OutOfDomain(
                     f"{expression.name(k)} = {expression.node_source(k)} is not real and finite"
                 )
-            kink = _kink_at(node.op, values[node.args[0]]) if OPS[node.op].kinks else None
+            kink = _kink_at(node.op, node.operands(values)) if OPS[node.op].kinks else None
             if kink is not None:
                 kink_nodes.append(k)
                 if kinks != "convention":
-                    d1 = [
-                        mpmath.mpf(
-                            {
-                                "left": kink.left,
-                                "right": kink.right,
-                                "mean": (kink.left + kink.right) / 2,
-                            }[kinks]
-                        )
-                    ]
+                    chosen = {
+                        "left": kink.left,
+                        "right": kink.right,
+                        "mean": (kink.left + kink.right) / 2,
+                    }[kinks]
+                    d1 = [mpmath.mpf(d) for d in kink.partials(chosen, len(node.args))]
             values.append(mpmath.mpf(value))
             first.append([mpmath.mpf(d) for d in d1])
             second.append([[mpmath.mpf(x) for x in row] for row in d2])

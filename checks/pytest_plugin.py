@@ -26,14 +26,17 @@ from typing import TYPE_CHECKING, Any
 
 import gradtrio.strategies.profiles  # noqa: F401 - registers the dev, ci and thorough profiles
 import pytest
-from gradtrio.checks.engine import DEFAULT_ENGINE, Engine, EngineError
+from gradtrio.checks.defaults import DEFAULT_ENGINE
 from gradtrio.checks.options import integer_at_least
-from gradtrio.strategies.dags import Case, cases, deep_chains
+
+if TYPE_CHECKING:
+    from gradtrio.checks.engine import Engine
 from hypothesis import settings
 from hypothesis import strategies as st
 
 if TYPE_CHECKING:
     from gradtrio.checks.verdict import Verdict
+    from gradtrio.strategies.case import Case
 
 # The oracles (torch, SymPy) are imported when a check runs, not when pytest loads the plugin:
 # it loads in every pytest session of an environment where gradtrio is installed.
@@ -41,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["engine_cases"]
 
 _SPEC = pytest.StashKey[str]()
-_ENGINE = pytest.StashKey[Engine]()
+_ENGINE = pytest.StashKey["Engine"]()
 _active: list[pytest.Config] = []
 """Configured sessions, innermost last (pytester runs sessions inside a session)."""
 
@@ -75,11 +78,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=0,
         help="random seed of the battery; give CI jobs different seeds (default 0)",
     )
+    group.addoption(
+        "--gradtrio-strict",
+        action="store_true",
+        default=None,
+        help="fail battery items on precision findings and warnings too (ini gradtrio_strict)",
+    )
+    group.addoption(
+        "--gradtrio-ops",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="a module whose OPS list adds op rows (ini gradtrio_ops); repeatable",
+    )
     parser.addini(
         "gradtrio_engine",
         f"engine spec for gradtrio (default {DEFAULT_ENGINE})",
         default=DEFAULT_ENGINE,
     )
+    parser.addini("gradtrio_strict", "fail on every finding, not only bugs", type="bool")
+    parser.addini("gradtrio_ops", "modules whose OPS lists add op rows", type="linelist")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,11 +123,20 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     )
 
 
-def _load(spec: str) -> Engine:
+def _load(spec: str, ops: Sequence[str] = ()) -> Engine:
+    from gradtrio.checks.engine import Engine
+    from gradtrio.checks.loading import LoadError, load_op_modules
+
     try:
+        load_op_modules(ops)
         return Engine.load(spec)
-    except EngineError as exc:
+    except LoadError as exc:
         raise pytest.UsageError(f"gradtrio: {exc}") from None
+
+
+def _strict(config: pytest.Config) -> bool:
+    option = config.getoption("gradtrio_strict")
+    return bool(config.getini("gradtrio_strict") if option is None else option)
 
 
 def _engine(config: pytest.Config | None = None) -> Engine:
@@ -118,7 +145,8 @@ def _engine(config: pytest.Config | None = None) -> Engine:
     if config is None:
         return _load(DEFAULT_ENGINE)
     if _ENGINE not in config.stash:
-        config.stash[_ENGINE] = _load(config.stash.get(_SPEC, DEFAULT_ENGINE))
+        ops = [*config.getini("gradtrio_ops"), *config.getoption("gradtrio_ops")]
+        config.stash[_ENGINE] = _load(config.stash.get(_SPEC, DEFAULT_ENGINE), ops)
     return config.stash[_ENGINE]
 
 
@@ -132,8 +160,8 @@ def gradtrio_engine(pytestconfig: pytest.Config) -> Engine:
 
 
 @pytest.fixture(scope="session")
-def gradtrio_check(gradtrio_engine: Engine) -> Callable[..., Verdict]:
-    """``gradtrio_check(case)`` or ``gradtrio_check(expression, point, **options)``: judge the
+def gradtrio_check(pytestconfig: pytest.Config, gradtrio_engine: Engine) -> Callable[..., Verdict]:
+    """``gradtrio_check(case)`` or ``gradtrio_check(expression, point, **rules)``: judge the
     configured engine; returns the verdict, raises a :class:`~checks.api.CheckFailure` (an
     AssertionError whose message is the full report) when the engine is wrong."""
 
@@ -141,18 +169,11 @@ def gradtrio_check(gradtrio_engine: Engine) -> Callable[..., Verdict]:
     # first example's Hypothesis deadline.
     from gradtrio.checks.api import check
 
-    def bound(case: Any, point: Sequence[float] | None = None, **options: Any) -> Verdict:
-        if isinstance(case, Case):
-            options = {
-                "exact_kinks": case.exact_kinks,
-                "max_magnitude": case.max_magnitude,
-                "overflow_output": case.overflow_output,
-                **options,
-            }
-            case, point = case.expression, case.point
-        if point is None:
-            raise TypeError("gradtrio_check(expression, point): point is missing")
-        return check(case, point, engine=gradtrio_engine, **options)
+    def bound(case: Any, point: Sequence[float] | None = None, **rules: Any) -> Verdict:
+        strict = _strict(pytestconfig)
+        if point is None and not rules:
+            return check(case, engine=gradtrio_engine, strict=strict)
+        return check(case, point, engine=gradtrio_engine, strict=strict, **rules)
 
     return bound
 
@@ -160,6 +181,8 @@ def gradtrio_check(gradtrio_engine: Engine) -> Callable[..., Verdict]:
 def engine_cases(**kwargs: Any) -> st.SearchStrategy[Case]:
     """:func:`strategies.cases` over the ops the configured engine has (it is loaded at the first
     draw, after pytest has read ``--gradtrio-engine``); keyword arguments as for ``cases``."""
+    from gradtrio.strategies.dags import cases
+
     return st.deferred(lambda: cases(ops=_engine().ops, **kwargs))
 
 
@@ -182,12 +205,12 @@ class Battery(pytest.Collector):
     """One item per case family the engine allows, then the deep chains and the probes."""
 
     def collect(self) -> Iterator[pytest.Item]:  # type: ignore[override]
-        from gradtrio.checks.runner import families
+        from gradtrio.checks.runner import families, has_deep_chains
 
         engine = _engine(self.config)
         for family in families(engine, max_nodes=8):
             yield BatteryItem.from_parent(self, name=family)
-        if any(name in engine.ops for name in ("tanh", "sigmoid")):
+        if has_deep_chains(engine):
             yield BatteryItem.from_parent(self, name="deep")
         yield BatteryItem.from_parent(self, name="backward-twice")
 
@@ -199,27 +222,35 @@ class BatteryItem(pytest.Item):
 
     def runtest(self) -> None:
         from gradtrio.checks.report import format_verdict
-        from gradtrio.checks.runner import RunResult, _harness, families
+        from gradtrio.checks.runner import families
+        from gradtrio.checks.search import search
+        from gradtrio.strategies.dags import deep_chains
 
         engine = _engine(self.config)
         if self.name == "backward-twice":
             for note in engine.limitations():
-                pytest.xfail(f"engine limitation: {note}")
+                pytest.xfail(f"engine limitation: {note.text}")
             return
         default = settings.default.max_examples if settings.default is not None else 100
         examples = self.config.getoption("gradtrio_examples") or default
         run_seed = self.config.getoption("gradtrio_seed")
-        result = RunResult(engine.spec, sorted(engine.ops), adapter=engine)
         if self.name == "deep":
             strategy = deep_chains(ops=engine.ops, min_depth=10_000, max_depth=10_500)
-            _harness(result, engine, strategy, 1, run_seed, lambda: None, shrink=False)
+            found = search(engine, strategy, examples=1, seed_value=run_seed, shrink=False)
         else:
             strategy = families(engine, max_nodes=8)[self.name]
-            _harness(result, engine, strategy, examples, run_seed, lambda: None)
-        if result.bugs:
-            raise BatteryFailure("\n\n".join(format_verdict(v, engine=engine) for v in result.bugs))
-        if result.failures:
-            pytest.xfail(f"engine limitation: {result.failures[0].limitation}")
+            found = search(engine, strategy, examples=examples, seed_value=run_seed)
+        strict = _strict(self.config)
+        failing = [v for v in found.failures if v.is_bug or strict]
+        if failing:
+            raise BatteryFailure("\n\n".join(format_verdict(v, engine=engine) for v in failing))
+        if found.failures:
+            notes = "; ".join(
+                f"{v.severity.value if v.severity else ''}: "
+                + (v.limitation.text if v.limitation else v.reason.splitlines()[0])
+                for v in found.failures
+            )
+            pytest.xfail(f"findings that are not bugs: {notes}")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, BatteryFailure):

@@ -6,16 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gradtrio.checks.outcome import Kind
 from gradtrio.checks.verdict import Verdict
-from gradtrio.strategies.domain import DEFAULT_MAX_MAGNITUDE, point_problem
 from gradtrio.strategies.expression import Expression
 
 if TYPE_CHECKING:
     from gradtrio.checks.engine import Engine
 
 __all__ = [
-    "CASE_DEFAULTS",
-    "case_options",
     "example_line",
     "expression_text",
     "format_verdict",
@@ -49,21 +47,17 @@ def import_line(engine: Engine | None) -> tuple[str, str]:
     return f"from {module} import {name}", name
 
 
-def reproducer(
-    verdict: Verdict, *, engine: Engine | str = "Value", engine_import: str | None = None
-) -> str:
-    """Standalone Python source replaying the case on the engine and printing its output value
-    and input gradients. ``engine`` is an :class:`~checks.engine.Engine` (its class is imported,
-    its attribute names used and constants wrapped when it needs that) or a class name, imported
-    by ``engine_import`` (default ``from autograd import Value``)."""
-    if isinstance(engine, str):
-        imports = "from gradtrio.autograd import Value" if engine_import is None else engine_import
-        return verdict.expression.to_python(verdict.point, engine=engine, engine_import=imports)
+def reproducer(verdict: Verdict, *, engine: Engine | None = None) -> str:
+    """Standalone Python source replaying the case on ``engine`` (default: this project's
+    engine) and printing its output value and input gradients: the engine's class is imported,
+    its attribute names used and its constants wrapped when it needs that."""
+    if engine is None:
+        return verdict.expression.to_python(verdict.point)
     imports, cls = import_line(engine)
     return verdict.expression.to_python(
         verdict.point,
         engine=cls,
-        engine_import=imports if engine_import is None else engine_import,
+        engine_import=imports,
         backward=f"{engine.backward}()",
         value_attr=engine.value_attr,
         grad_attr=engine.grad_attr,
@@ -71,36 +65,19 @@ def reproducer(
     )
 
 
-CASE_DEFAULTS: dict[str, object] = {
-    "exact_kinks": False,
-    "max_magnitude": DEFAULT_MAX_MAGNITUDE,
-    "overflow_output": False,
-}
-"""The :class:`~strategies.Case` defaults of the options that decide whether a point is fair."""
-_LOOSER: dict[str, object] = {"exact_kinks": True, "max_magnitude": 1e300, "overflow_output": True}
-
-
-def case_options(verdict: Verdict) -> dict[str, object]:
-    """The fewest :class:`~strategies.Case` options (beyond its defaults) under which the case is
-    judged rather than skipped: an operand exactly on a kink, values beyond the ordinary
-    magnitude, an output that overflows. Empty for an ordinary case."""
-    names = list(_LOOSER)
-    choices = [[name for k, name in enumerate(names) if mask >> k & 1] for mask in range(8)]
-    for chosen in sorted(choices, key=len):
-        options = {name: _LOOSER[name] for name in chosen}
-        settings = {**CASE_DEFAULTS, **options}
-        if point_problem(verdict.expression, verdict.point, margin=0.0, **settings) is None:  # type: ignore[arg-type]
-            return options
-    return dict(_LOOSER)
-
-
 def example_line(verdict: Verdict) -> str:
     """A line to paste above a ``@given(cases())`` test so this case is always tried first (the
-    test module imports ``example`` from hypothesis and ``Case, Expression`` from strategies)."""
-    options = "".join(f", {k}={v!r}" for k, v in case_options(verdict).items())
+    test module imports ``example`` from hypothesis and ``Case, Expression, Rules`` from
+    ``gradtrio.strategies``); rules other than the defaults are spelled out."""
+    case = verdict.case
+    changes = case.rules.changes()
+    rules = (
+        ", Rules(" + ", ".join(f"{k}={v!r}" for k, v in changes.items()) + ")" if changes else ""
+    )
+    family = f", {case.family!r}" if rules or case.family != "user" else ""
     return (
-        f"@example(Case(Expression.from_json({verdict.expression.to_json()!r}), "
-        f"{verdict.point!r}{options}))"
+        f"@example(Case(Expression.from_json({case.expression.to_json()!r}), "
+        f"{case.point!r}{family}{rules}))"
     )
 
 
@@ -123,31 +100,33 @@ def symbolic_gradients(expression: Expression) -> list[str]:
 
     symbols = [sympy.Symbol(expression.name(i), real=True) for i in range(expression.n_inputs)]
     out = interpret(expression, symbols, lambda op, node, operands: op.sympy(*operands))[-1]
-    return [f"d/d{s} = {sympy.simplify(sympy.diff(out, s))}" for s in symbols]
+    # No simplify(): it can take seconds on a five-node case; the derivative as SymPy writes it
+    # is exact and short for the small cases shown.
+    return [f"d/d{s} = {sympy.diff(out, s)}" for s in symbols]
 
 
 def _g(x: float | None) -> str:
     return "-" if x is None else f"{x:.17g}"
 
 
-def format_verdict(
-    verdict: Verdict, *, engine_name: str = "engine", engine: Engine | None = None
-) -> str:
-    """The full human-readable report of one verdict; with ``engine`` the reproducer imports and
-    drives that engine's class."""
+def format_verdict(verdict: Verdict, *, engine: Engine | None = None) -> str:
+    """The full human-readable report of one verdict, for ``engine`` (default: this project's
+    engine): the reproducer imports and drives that engine's class."""
     e = verdict.expression
-    if engine is not None and engine_name == "engine":
-        engine_name = engine.spec
+    engine_name = engine.spec if engine is not None else "gradtrio.autograd:Value"
+    kind = verdict.kind.value if verdict.kind else verdict.status.value
+    severity = f"{verdict.severity.value}: " if verdict.severity else ""
     lines = [
-        f"{verdict.kind or verdict.status} failure in {engine_name}: {verdict.reason}",
+        f"{severity}{kind} failure in {engine_name}: {verdict.reason}",
         f"  expression ({len(e.nodes):,} op nodes): {expression_text(e)}",
-        f"  point: {', '.join(f'{e.name(i)}={x!r}' for i, x in enumerate(verdict.point))}",
+        f"  point: {', '.join(f'{e.name(i)}={x!r}' for i, x in enumerate(verdict.point))}"
+        f" ({verdict.case.family} case)",
     ]
-    if verdict.limitation:
-        lines.append(f"  engine limitation: {verdict.limitation}")
+    if verdict.limitation is not None:
+        lines.append(f"  engine limitation: {verdict.limitation.text}")
     if verdict.blame is not None:
         b = verdict.blame
-        where = f"{e.name(b.node)} ({b.op})" if b.node is not None else b.op
+        where = b.label(e.name(b.node) if b.node is not None else None)
         lines.append(f"  blame: {where}: {b.reason}")
     if verdict.mismatches:
         lines.append("  mismatches (engine vs reference, |error| > tolerance):")
@@ -182,19 +161,18 @@ def format_verdict(
             + f"{ref.value_bounds[-1]:<24.3g}  "
             + "  ".join(f"{t:<24.3g}" for t in ref.grad_bounds[: e.n_inputs])
         )
-    if verdict.agreement:
+    if verdict.agreement is not None:
+        pairs = verdict.agreement.pairs()
         lines.append(
-            "  agreement: "
-            + ", ".join(f"{pair} {'yes' if ok else 'NO'}" for pair, ok in verdict.agreement.items())
+            "  agreement: " + ", ".join(f"{p} {'yes' if ok else 'NO'}" for p, ok in pairs.items())
         )
-    if len(e.nodes) <= SYMBOLIC_MAX_NODES and verdict.kind in ("gradient", "convention"):
+    if len(e.nodes) <= SYMBOLIC_MAX_NODES and verdict.kind in (Kind.GRADIENT, Kind.CONVENTION):
         lines.append("  expected, symbolically (SymPy): " + "; ".join(symbolic_gradients(e)))
     if len(e.nodes) <= SHOWN_NODES:
         lines.append("  keep this case (paste above a @given(cases()) test):")
         lines.append("    " + example_line(verdict))
         lines.append("  reproduce:")
-        snippet = reproducer(verdict, engine=engine) if engine else reproducer(verdict)
-        lines += ["    " + line for line in snippet.splitlines()]
+        lines += ["    " + line for line in reproducer(verdict, engine=engine).splitlines()]
     else:
         lines.append(f"  reproduce: {len(e.nodes):,} lines; written in full by --report-dir")
     return "\n".join(lines)

@@ -1,27 +1,33 @@
-"""The verdict: one case judged against the three oracles, classified, triangulated and blamed.
+"""The verdict: one case judged against the three oracles.
 
-An engine result is wrong only when the SymPy reference and at least one other oracle (torch, or a
-reliable finite difference) agree with each other and not with the engine, each comparison within
-a tolerance derived from an error bound. Points outside the domain, or where rounding could put a
-kink operand on the other side, are skipped, never failed.
+:func:`judge` runs in three steps: :func:`observe` gathers what the oracles and the engine say
+about the case (the only step that runs the engine, besides the blame), :func:`classify` turns
+those observations into a frozen :class:`Verdict` (a pure function), and a failing verdict is then
+blamed by replaying suspects on the engine.
+
+An engine result is wrong only when the SymPy reference and at least one other oracle (torch, or
+a reliable finite difference) agree with each other and not with the engine, each comparison
+within a tolerance derived from an error bound. Points outside the case's rules, or where
+rounding could put a kink operand on the other side, are skipped, never failed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any
 
 from gradtrio.checks.blame import (
-    Blame,
     blame_backward,
+    blame_crash,
     blame_forward,
     kink_convention_differs,
-    wrong_before,
 )
 from gradtrio.checks.compare import as_float, close
-from gradtrio.checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
+from gradtrio.checks.engine import Engine, EngineCrash, EngineRun
+from gradtrio.checks.limits import CaseTimeout
 from gradtrio.checks.oracle_fd import (
     FDEstimate,
     directional_derivative,
@@ -30,17 +36,28 @@ from gradtrio.checks.oracle_fd import (
 )
 from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, reference
 from gradtrio.checks.oracle_torch import TorchResult, torch_gradients
+from gradtrio.checks.outcome import (
+    Agreement,
+    Blame,
+    Crash,
+    Culprit,
+    Kind,
+    Limitation,
+    LimitationKind,
+    Severity,
+    Skip,
+    Status,
+)
+from gradtrio.checks.severity import crash_severity, mismatch_severity
+from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import float_values, point_problem
 from gradtrio.strategies.expression import Expression
 from gradtrio.strategies.ops import OPS
 
-__all__ = ["Blame", "Mismatch", "Verdict", "judge"]
-
-Kind = Literal["gradient", "forward", "crash", "convention"]
-Status = Literal["pass", "fail", "skip"]
+__all__ = ["Mismatch", "Observations", "Verdict", "classify", "judge", "observe"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Mismatch:
     """One compared quantity: ``what`` is "value" or an input's name."""
 
@@ -54,25 +71,59 @@ class Mismatch:
         return abs(self.engine - self.expected)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Verdict:
-    expression: Expression
-    point: tuple[float, ...]
+    """The judgement of one case. ``kind`` and ``severity`` are set for a failure, ``skip``
+    for a case that was not judged; ``limitation`` for a finding that is engine behaviour
+    rather than a wrong number (RecursionError on a deep graph, a hang)."""
+
+    case: Case
     status: Status
     kind: Kind | None = None
+    severity: Severity | None = None
+    skip: Skip | None = None
     reason: str = ""
-    mismatches: list[Mismatch] = field(default_factory=list)
-    agreement: dict[str, bool] = field(default_factory=dict)
+    mismatches: tuple[Mismatch, ...] = ()
+    agreement: Agreement | None = None
     blame: Blame | None = None
     engine: EngineRun | None = None
     reference: Reference | None = None
     torch: TorchResult | None = None
-    fd: list[FDEstimate] = field(default_factory=list)
-    limitation: str = ""
+    fd: tuple[FDEstimate, ...] = ()
+    limitation: Limitation | None = None
+    crash: Crash | None = None
+
+    @property
+    def expression(self) -> Expression:
+        return self.case.expression
+
+    @property
+    def point(self) -> tuple[float, ...]:
+        return self.case.point
 
     @property
     def failed(self) -> bool:
-        return self.status == "fail"
+        return self.status is Status.FAIL
+
+    @property
+    def is_bug(self) -> bool:
+        return self.failed and self.severity is Severity.BUG
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Everything the oracles and the engine said about one case, before any classification."""
+
+    case: Case
+    problem: tuple[Skip, str] | None = None
+    reference: Reference | None = None
+    crash: BaseException | None = None
+    run: EngineRun | None = None
+    torch: TorchResult | None = None
+    fd: tuple[FDEstimate, ...] = ()
+    kink_alone_breaks: bool = False
+    kink_alternative_matches: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _kink_ambiguous(expression: Expression, ref: Reference) -> str | None:
@@ -81,143 +132,201 @@ def _kink_ambiguous(expression: Expression, ref: Reference) -> str | None:
     floats = float_values(expression, [as_float(v) for v in ref.values[: ref.n_inputs]])
     for k, node in enumerate(expression.nodes, start=expression.n_inputs):
         for kink in OPS[node.op].kinks:
-            exact = ref.values[node.args[0]] - kink.at
-            rounded = floats[node.args[0]] - kink.at
+            exact = kink.offset(node.operands(ref.values))
+            rounded = kink.offset(node.operands(floats))
             if (exact > 0) != (rounded > 0) or (exact == 0) != (rounded == 0):
                 return f"{expression.name(k)}: rounding moves {node.op}'s operand across its kink"
     return None
 
 
-def judge(
-    engine: Engine,
-    expression: Expression,
-    point: Sequence[float],
-    *,
-    exact_kinks: bool = True,
-    max_magnitude: float = 1e300,
-    overflow_output: bool = False,
-    with_fd: bool = True,
-) -> Verdict:
-    """Judge ``engine`` on ``expression`` at ``point``; ``with_fd=False`` skips the finite
-    differences on cases where the engine agrees with the reference."""
-    point = tuple(float(x) for x in point)
-    verdict = Verdict(expression, point, "skip")
-    problem = point_problem(
-        expression,
-        point,
-        margin=0.0,
-        max_magnitude=max_magnitude,
-        exact_kinks=exact_kinks,
-        overflow_output=overflow_output,
-    )
+def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations:
+    """Run the oracles and the engine on ``case``. ``with_fd=False`` skips the finite
+    differences where the engine agrees with the reference (they could only confirm it)."""
+    expression, point = case.expression, case.point
+    problem = point_problem(expression, point, **case.rules.to_dict())
     if problem is not None:
-        verdict.reason = f"outside the domain: {problem}"
-        return verdict
+        return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
     try:
         ref = reference(expression, point)
     except OutOfDomain as exc:
-        verdict.reason = f"outside the domain: {exc}"
-        return verdict
+        return Observations(case, (Skip.OUTSIDE_DOMAIN, str(exc)))
     ambiguous = _kink_ambiguous(expression, ref)
     if ambiguous:
-        verdict.reason = ambiguous
-        return verdict
-    verdict.reference = ref
-
+        return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
     with engine.time_limit():  # one limit for the whole case, finite differences included
-        return _judge_engine(engine, verdict, ref, with_fd)
+        try:
+            run = engine.run(expression, point)
+        except (EngineCrash, CaseTimeout, RecursionError) as exc:
+            return Observations(case, reference=ref, crash=exc)
+        value_ok, grads_ok = _engine_agrees(run, ref)
+        fd: tuple[FDEstimate, ...] = ()
+        if with_fd or not (value_ok and grads_ok):
+            fd = tuple(_fd(engine, expression, point, ref.value_bounds[-1]))
+        kink_breaks = kink_matches = False
+        if value_ok and not grads_ok and ref.kink_nodes:
+            kink_breaks = kink_convention_differs(engine, expression, run, ref)
+            kink_matches = kink_breaks and _explained_by_kinks(expression, point, run)
+    return Observations(
+        case,
+        reference=ref,
+        run=run,
+        torch=torch_gradients(expression, point),
+        fd=fd,
+        kink_alone_breaks=kink_breaks,
+        kink_alternative_matches=kink_matches,
+    )
 
 
-def _judge_engine(engine: Engine, verdict: Verdict, ref: Reference, with_fd: bool) -> Verdict:
-    expression, point = verdict.expression, verdict.point
-    try:
-        run = engine.run(expression, point)
-    except (EngineCrash, CaseTimeout, RecursionError) as exc:
-        return _crashed(verdict, engine, exc)
-    verdict.engine = run
-    verdict.torch = torch_gradients(expression, point)
+def _engine_agrees(run: EngineRun, ref: Reference) -> tuple[bool, bool]:
+    value_ok = close(run.value, as_float(ref.value), ref.value_bounds[-1])
+    grads_ok = all(
+        close(g, as_float(r), tol, gradient=True)
+        for g, r, tol in zip(run.grads, ref.grads, ref.grad_bounds)
+    )
+    return value_ok, grads_ok
 
-    expected_value = as_float(ref.value)
-    value = Mismatch("value", run.value, expected_value, ref.value_bounds[-1])
+
+def classify(obs: Observations) -> Verdict:
+    """The verdict on a case from what was observed: a pure function, no engine calls."""
+    case, ref = obs.case, obs.reference
+    if obs.problem is not None:
+        skip, why = obs.problem
+        return Verdict(case, Status.SKIP, skip=skip, reason=f"{skip.value}: {why}", reference=ref)
+    assert ref is not None
+    if obs.crash is not None:
+        return _crashed(case, ref, obs.crash)
+    run, torch = obs.run, obs.torch
+    assert run is not None and torch is not None
+    expression = case.expression
+    value = Mismatch("value", run.value, as_float(ref.value), ref.value_bounds[-1])
     grads = [
         Mismatch(expression.name(i), g, as_float(r), ref.grad_bounds[i])
         for i, (g, r) in enumerate(zip(run.grads, ref.grads))
     ]
+    agreement = _triangulate(run, torch, obs.fd, value, grads)
+    base = Verdict(
+        case, Status.PASS, agreement=agreement, engine=run, reference=ref, torch=torch, fd=obs.fd
+    )
+    wrong_value = not close(value.engine, value.expected, value.tolerance)
+    wrong_grads = [m for m in grads if not close(m.engine, m.expected, m.tolerance, gradient=True)]
+    if not (wrong_value or wrong_grads):
+        return base
+    if not _confirmed(agreement, wrong_value):
+        return dataclasses.replace(
+            base,
+            status=Status.SKIP,
+            skip=Skip.UNDECIDED,
+            reason=f"{Skip.UNDECIDED.value}; not judged",
+        )
     non_finite = [
         m for m in [value, *grads] if not math.isfinite(m.engine) and math.isfinite(m.expected)
     ]
-    wrong_value = not close(value.engine, value.expected, value.tolerance)
-    wrong_grads = [m for m in grads if not close(m.engine, m.expected, m.tolerance, gradient=True)]
-    # Finite differences decide nothing when the engine agrees with the reference; a caller
-    # that only needs the verdict (e.g. while shrinking) may skip them there.
-    if with_fd or wrong_value or wrong_grads:
-        verdict.fd = _fd(engine, expression, point, ref.value_bounds[-1])
-    verdict.agreement = _triangulate(verdict, value, grads)
-    if not (wrong_value or wrong_grads):
-        verdict.status = "pass"
-        return verdict
-    if not _confirmed(verdict, wrong_value, wrong_grads):
-        verdict.reason = "oracles disagree with each other; not judged"
-        return verdict
-
-    verdict.status = "fail"
+    failed = dataclasses.replace(base, status=Status.FAIL)
     if non_finite:
-        verdict.kind, verdict.mismatches = "crash", non_finite
-        verdict.reason = (
-            f"returned {non_finite[0].engine!r} for {non_finite[0].what} "
-            "where the reference is finite"
+        first = non_finite[0]
+        return dataclasses.replace(
+            failed,
+            kind=Kind.CRASH,
+            severity=Severity.BUG,
+            mismatches=tuple(non_finite),
+            reason=f"returned {first.engine!r} for {first.what} where the reference is finite",
         )
-        verdict.blame = (
-            blame_forward(engine, expression, run, ref)
-            if non_finite[0] is value
-            else blame_backward(engine, expression, run, ref)
+    if wrong_value:
+        return dataclasses.replace(
+            failed,
+            kind=Kind.FORWARD,
+            severity=mismatch_severity(ref, [value], forward=True),
+            mismatches=(value,),
+            reason="forward value differs from the reference",
         )
-    elif wrong_value:
-        verdict.kind, verdict.mismatches = "forward", [value]
-        verdict.reason = "forward value differs from the reference"
-        verdict.blame = blame_forward(engine, expression, run, ref)
-    elif kink_convention_differs(engine, expression, run, ref) and _explained_by_kinks(
-        expression, point, run
-    ):
-        verdict.kind, verdict.mismatches = "convention", wrong_grads
+    if obs.kink_alone_breaks and obs.kink_alternative_matches:
         names = ", ".join(expression.name(k) for k in ref.kink_nodes)
-        verdict.reason = f"gradient differs only through the kink convention at {names}"
-        k = ref.kink_nodes[0]
-        verdict.blame = Blame(
-            k,
-            expression.node(k).op,
-            f"derivative at the kink differs from the convention "
-            f"{OPS[expression.node(k).op].kinks[0].convention!r}",
+        return dataclasses.replace(
+            failed,
+            kind=Kind.CONVENTION,
+            severity=Severity.WARNING,
+            mismatches=tuple(wrong_grads),
+            reason=f"gradient differs only through the kink convention at {names}",
         )
-    else:
-        verdict.kind, verdict.mismatches = "gradient", wrong_grads
-        verdict.reason = "gradient differs from the reference"
-        verdict.blame = blame_backward(engine, expression, run, ref)
-    return verdict
+    return dataclasses.replace(
+        failed,
+        kind=Kind.GRADIENT,
+        severity=mismatch_severity(ref, wrong_grads, forward=False),
+        mismatches=tuple(wrong_grads),
+        reason="gradient differs from the reference",
+    )
 
 
-def _crashed(verdict: Verdict, engine: Engine, exc: BaseException) -> Verdict:
-    verdict.status, verdict.kind = "fail", "crash"
+def _crashed(case: Case, ref: Reference, exc: BaseException) -> Verdict:
     if isinstance(exc, EngineCrash):
-        verdict.reason = str(exc)
-        node = exc.node
-        op = verdict.expression.node(node).op if node is not None else exc.where
-        verdict.blame = wrong_before(
-            engine, verdict.expression, verdict.point, verdict.reference, node
-        ) or Blame(node, op, exc.detail)
-        if "RecursionError" in exc.detail:
-            verdict.limitation = (
-                f"{exc.where} raises RecursionError on a graph of {verdict.expression.size:,} nodes"
-            )
-    elif isinstance(exc, CaseTimeout):
-        verdict.reason = str(exc)
-        verdict.blame = Blame(None, "engine", "hang: no result within the time limit")
-        verdict.limitation = str(exc)
+        crash = Crash(exc.where, exc.detail, exc.node, exc.error)
     else:
-        verdict.reason = f"RecursionError while building the graph: {exc}"
-        verdict.blame = Blame(None, "forward", "recursion")
-        verdict.limitation = f"RecursionError on a graph of {verdict.expression.size:,} nodes"
+        crash = Crash(
+            "forward" if isinstance(exc, RecursionError) else "engine",
+            str(exc),
+            None,
+            type(exc).__name__,
+        )
+    failed = Verdict(
+        case, Status.FAIL, kind=Kind.CRASH, reference=ref, reason=str(exc), crash=crash
+    )
+    if isinstance(exc, CaseTimeout):
+        limitation = Limitation(LimitationKind.HANG, str(exc))
+        return dataclasses.replace(failed, severity=Severity.BUG, limitation=limitation)
+    if crash.error == "RecursionError":
+        where = crash.where if isinstance(exc, EngineCrash) else "building the graph"
+        size = case.expression.size
+        return dataclasses.replace(
+            failed,
+            severity=Severity.WARNING,
+            reason=str(exc) if isinstance(exc, EngineCrash) else f"RecursionError: {exc}",
+            limitation=Limitation(
+                LimitationKind.RECURSION,
+                f"{where} raises RecursionError on a graph of {size:,} nodes",
+            ),
+        )
+    severity, why = crash_severity(case, ref, crash)
+    return dataclasses.replace(failed, severity=severity, reason=f"{exc}{why}")
+
+
+def judge(
+    engine: Engine,
+    case: Case | Expression,
+    point: Sequence[float] | None = None,
+    *,
+    with_fd: bool = True,
+) -> Verdict:
+    """Judge ``engine`` on ``case`` (or on ``expression`` at ``point``, with the default
+    rules). A failing verdict comes blamed."""
+    if not isinstance(case, Case):
+        if point is None:
+            raise TypeError("judge(engine, expression, point): point is missing")
+        case = Case.of(case, point)
+    verdict = classify(observe(engine, case, with_fd=with_fd))
+    if verdict.failed:
+        verdict = dataclasses.replace(verdict, blame=_blame(engine, verdict))
     return verdict
+
+
+def _blame(engine: Engine, verdict: Verdict) -> Blame:
+    expression, ref, run = verdict.expression, verdict.reference, verdict.engine
+    if verdict.limitation is not None and verdict.limitation.kind is LimitationKind.HANG:
+        return Blame(None, Culprit.HANG, None, "no result within the time limit")
+    if run is None:  # the engine raised
+        return blame_crash(engine, expression, verdict.point, ref, verdict.crash)
+    assert ref is not None
+    if verdict.kind is Kind.CONVENTION:
+        k = ref.kink_nodes[0]
+        op = expression.node(k).op
+        return Blame(
+            k,
+            Culprit.OP,
+            op,
+            f"derivative at the kink differs from the convention {OPS[op].kinks[0].convention!r}",
+        )
+    if verdict.kind is Kind.FORWARD or verdict.mismatches[0].what == "value":
+        return blame_forward(expression, run, ref)
+    return blame_backward(engine, expression, run, ref)
 
 
 def _fd(
@@ -232,37 +341,40 @@ def _fd(
     return fd_gradients(forward, expression, point, noise=noise)
 
 
-def _triangulate(verdict: Verdict, value: Mismatch, grads: list[Mismatch]) -> dict[str, bool]:
+def _triangulate(
+    run: EngineRun,
+    torch: TorchResult,
+    fd: Sequence[FDEstimate],
+    value: Mismatch,
+    grads: list[Mismatch],
+) -> Agreement:
     """Which pairs agree: engine, sympy, torch on everything; fd on the gradients."""
-    ref, torch = verdict.reference, verdict.torch
-    assert ref is not None and torch is not None and verdict.engine is not None
-    run = verdict.engine
-    agree = {
-        "engine~sympy": close(value.engine, value.expected, value.tolerance)
+    fd_pairs = _fd_pairs(fd, grads)
+    return Agreement(
+        engine_sympy=close(value.engine, value.expected, value.tolerance)
         and all(close(m.engine, m.expected, m.tolerance, gradient=True) for m in grads),
-        "torch~sympy": close(torch.value, value.expected, value.tolerance)
+        torch_sympy=close(torch.value, value.expected, value.tolerance)
         and all(
             close(t, m.expected, m.tolerance, gradient=True) for t, m in zip(torch.grads, grads)
         ),
-        "engine~torch": close(run.value, torch.value, 2 * value.tolerance)
+        engine_torch=close(run.value, torch.value, 2 * value.tolerance)
         and all(close(m.engine, t, 2 * m.tolerance) for t, m in zip(torch.grads, grads)),
-    }
-    fd_pairs = _fd_pairs(verdict, grads)
-    if fd_pairs:
-        agree["engine~fd"] = all(close(e, f.value, tol + f.error) for e, f, _, tol in fd_pairs)
-        agree["sympy~fd"] = all(close(s, f.value, tol + f.error) for _, f, s, tol in fd_pairs)
-    return agree
+        engine_fd=all(close(e, f.value, tol + f.error) for e, f, _, tol in fd_pairs)
+        if fd_pairs
+        else None,
+        sympy_fd=all(close(s, f.value, tol + f.error) for _, f, s, tol in fd_pairs)
+        if fd_pairs
+        else None,
+    )
 
 
 def _fd_pairs(
-    verdict: Verdict, grads: list[Mismatch]
+    fd: Sequence[FDEstimate], grads: list[Mismatch]
 ) -> list[tuple[float, FDEstimate, float, float]]:
     """(engine, fd, sympy, tolerance) for every reliable finite difference."""
-    directional = [f for f in verdict.fd if f.direction is not None]
+    directional = [f for f in fd if f.direction is not None]
     if not directional:
-        return [
-            (m.engine, f, m.expected, m.tolerance) for m, f in zip(grads, verdict.fd) if f.reliable
-        ]
+        return [(m.engine, f, m.expected, m.tolerance) for m, f in zip(grads, fd) if f.reliable]
     f = directional[0]
     if f.reliable and f.direction is not None:
         direction = f.direction
@@ -273,12 +385,11 @@ def _fd_pairs(
     return []
 
 
-def _confirmed(verdict: Verdict, wrong_value: bool, wrong_grads: list[Mismatch]) -> bool:
+def _confirmed(agreement: Agreement, wrong_value: bool) -> bool:
     """The engine is wrong only if another oracle backs the reference on what it got wrong."""
-    agree = verdict.agreement
-    if agree["torch~sympy"]:
+    if agreement.torch_sympy:
         return True
-    return not wrong_value and agree.get("sympy~fd", False) and not agree.get("engine~fd", True)
+    return not wrong_value and agreement.confirms_reference
 
 
 def _explained_by_kinks(expression: Expression, point: tuple[float, ...], run: EngineRun) -> bool:

@@ -10,27 +10,19 @@ shrunk and reported as in a full run.
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gradtrio.checks.cli import (
-    UsageError,
-    _engine_options,
-    _load_engine,
-    _output_options,
-    _Parser,
-    _sampling_options,
-    write_outputs,
-)
-from gradtrio.checks.engine import Engine, EngineError
-from gradtrio.checks.report import format_verdict
-from gradtrio.checks.runner import RunResult, _harness
-from gradtrio.strategies.dags import Case, cases, kink_cases, wide_cases
+from gradtrio.checks.cli import UsageError, _finish, load_engine
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.results import summary
+from gradtrio.checks.runner import RunResult
+from gradtrio.checks.search import SearchResult, search
+from gradtrio.strategies.case import Case
+from gradtrio.strategies.dags import cases, kink_cases, wide_cases
 from gradtrio.strategies.ops import OPS, Form
 from hypothesis import strategies as st
 
-__all__ = ["Region", "main", "regions", "verify"]
+__all__ = ["Region", "regions", "verify", "verify_main"]
 
 
 @dataclass(frozen=True)
@@ -44,9 +36,14 @@ def _with_op(name: str, strategy: st.SearchStrategy[Case]) -> st.SearchStrategy[
 
 
 def regions(engine: Engine, name: str) -> list[Region]:
-    """The regions :func:`verify` checks ``name`` in, given the forms ``engine`` has."""
+    """The regions :func:`verify` checks ``name`` in, given the forms ``engine`` has; the
+    company in random DAGs is the control ops (add, mul, ...) the engine has."""
     only: dict[str, tuple[Form, ...]] = {name: engine.ops[name]}
-    company = {op: forms for op, forms in engine.ops.items() if op in (name, "add", "mul")}
+    company = {
+        op: forms
+        for op, forms in engine.ops.items()
+        if op == name or OPS[op].control and OPS[op].arity == 2
+    }
     out = [
         Region("alone, across [-3, 3]", cases(ops=only, max_nodes=1)),
         Region(
@@ -70,72 +67,51 @@ def regions(engine: Engine, name: str) -> list[Region]:
 
 def verify(
     engine: Engine, name: str, *, examples: int = 200, run_seed: int = 0
-) -> list[tuple[Region, RunResult]]:
+) -> list[tuple[Region, SearchResult]]:
     """Judge ``engine``'s op ``name`` in every region, ``examples`` cases each."""
-    done = []
-    for region in regions(engine, name):
-        result = RunResult(engine.spec, sorted(engine.ops), adapter=engine)
-        _harness(result, engine, region.strategy, examples, run_seed, lambda: None)
-        done.append((region, result))
-    return done
+    return [
+        (region, search(engine, region.strategy, examples=examples, seed_value=run_seed))
+        for region in regions(engine, name)
+    ]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="python -m checks verify-op",
-        description="Check one op alone across its domain, near its kinks and domain "
-        "edges, at wide ranges and inside random DAGs.",
-    )
-    p.add_argument("name", help=f"the op's registry name: {', '.join(OPS)}")
-    _engine_options(p)
-    _sampling_options(p, examples=200, what="cases per region")
-    _output_options(p, corpus=False)
-    return p
-
-
-def main(argv: Sequence[str]) -> int:
+def verify_main(args: argparse.Namespace) -> int:
     """0 when the op passes in every region, 1 when it fails somewhere, 2 for a usage error."""
-    try:
-        args = _parser().parse_args(argv)
-        if args.name not in OPS:
-            raise UsageError(
-                f"verify-op: unknown op {args.name!r}; known ops: {', '.join(OPS)} "
-                "(add a row to strategies/ops.py first)"
-            )
-        engine = _load_engine(args)
-        if args.name not in engine.ops:
-            attrs = ", ".join(sorted(set(OPS[args.name].engine_attrs.values())))
-            raise UsageError(
-                f"verify-op: engine {engine.spec} has no {args.name!r} (looked for "
-                f"{attrs} on {engine.cls.__name__})"
-            )
-    except (UsageError, EngineError) as exc:
-        print(f"gradtrio: error: {exc}", file=sys.stderr)
-        return 2
-    op = OPS[args.name]
+    engine = load_engine(args)
+    name = args.name
+    if name not in OPS:
+        raise UsageError(
+            f"verify-op: unknown op {name!r}; known ops: {', '.join(OPS)} "
+            "(register a row with --ops MODULE first)"
+        )
+    if name not in engine.ops:
+        attrs = ", ".join(sorted(set(OPS[name].engine_attrs.values())))
+        why = engine.unchecked.get(name, f"looked for {attrs} on {engine.cls.__name__}")
+        raise UsageError(f"verify-op: engine {engine.spec} cannot check {name!r} ({why})")
+    op = OPS[name]
     kinks = ", ".join(f"at {k.at:g} (convention {k.convention:g})" for k in op.kinks) or "none"
     lines = [
-        f"gradtrio verify-op {args.name} on {engine.describe()}",
-        f"  arity {op.arity}; forms {', '.join(engine.ops[args.name])}; kinks {kinks}",
+        f"gradtrio verify-op {name} on {engine.describe()}",
+        f"  arity {op.arity}; forms {', '.join(engine.ops[name])}; kinks {kinks}",
     ]
-    total = RunResult(engine.spec, sorted(engine.ops), adapter=engine)
-    for region, result in verify(engine, args.name, examples=args.examples, run_seed=args.seed):
-        status = "pass" if result.passed else f"FAIL ({len(result.failures)})"
+    total = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=args.strict)
+    for region, found in verify(engine, name, examples=args.examples, run_seed=args.seed):
+        bugs = [v for v in found.failures if v.is_bug or args.strict]
+        status = "pass" if not bugs else f"FAIL ({len(bugs)})"
+        if found.failures and not bugs:
+            status = f"pass ({len(found.failures)} warning(s))"
         lines.append(
-            f"  {region.name:<40} {result.examples:>5} cases, "
-            f"{result.op_counts[args.name]:>5} {args.name} nodes, "
-            f"{result.skipped:>4} skipped: {status}"
+            f"  {region.name:<40} {found.examples:>5} cases, {found.op_counts[name]:>5} {name} "
+            f"nodes, {sum(found.skipped.values()):>4} skipped: {status}"
         )
-        total.examples += result.examples
-        total.failures += result.failures
-    if total.passed:
-        lines.append(
-            f"  PASSED: {args.name} agrees with SymPy, PyTorch and finite differences "
-            "in every region"
-        )
-    else:
-        lines.append(f"  FAILED: {len(total.failures)} failure(s), each shrunk:")
-        for verdict in total.failures:
-            lines += ["", format_verdict(verdict, engine=engine)]
-    print("\n".join(lines))
-    return write_outputs(total, args) or (0 if total.passed else 1)
+        total.search.merge(found)
+        for verdict in found.failures:
+            total.add_failure(verdict)
+    text, reports = summary(total, f"gradtrio verify-op {name} --engine {engine.spec}")
+    verdict_line = (
+        f"  PASSED: {name} agrees with SymPy, PyTorch and finite differences in every region"
+        if total.passed
+        else f"  FAILED: {name}"
+    )
+    body = text.split("\n", 1)[1] if "\n" in text else ""
+    return _finish(total, args, "\n".join([*lines, verdict_line, body]), reports)

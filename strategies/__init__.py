@@ -2,12 +2,14 @@
 every part of gradtrio reads.
 
 Public: :func:`cases`, :func:`expressions`, :func:`points`, :func:`kink_cases`,
-:func:`wide_cases`, :func:`deep_chains`, :func:`mlp_cases`, the :class:`Expression` IR, the op
-registry :data:`OPS`, and the settings profiles. Everything else is internal.
+:func:`wide_cases`, :func:`deep_chains`, :func:`mlp_cases`, the :class:`Case` they draw (with
+its judging :class:`Rules`), the :class:`Expression` IR, the op registry :data:`OPS` with the
+row builders and :func:`register` for ops of the user's own, and the settings profiles.
+Everything else is internal.
 """
 
+from gradtrio.strategies.case import Case, Rules
 from gradtrio.strategies.dags import (
-    Case,
     cases,
     deep_chains,
     expressions,
@@ -18,7 +20,18 @@ from gradtrio.strategies.dags import (
 )
 from gradtrio.strategies.domain import point_problem
 from gradtrio.strategies.expression import Expression, Node, interpret
-from gradtrio.strategies.ops import OPS, Kink, Op, get_op, op_names
+from gradtrio.strategies.ops import (
+    OPS,
+    Kink,
+    Op,
+    binary_op,
+    get_op,
+    leaky_relu_op,
+    method_op,
+    op_names,
+    register,
+    unary_op,
+)
 from gradtrio.strategies.profiles import PROFILES, load_profile, register_profiles
 from gradtrio.strategies.trace import trace
 
@@ -30,6 +43,12 @@ __all__ = [
     "Kink",
     "Node",
     "Op",
+    "Rules",
+    "binary_op",
+    "leaky_relu_op",
+    "method_op",
+    "register",
+    "unary_op",
     "cases",
     "deep_chains",
     "expressions",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import (
     DEFAULT_MARGIN,
     DEFAULT_MAX_MAGNITUDE,
@@ -26,7 +26,6 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 __all__ = [
-    "Case",
     "OpsArg",
     "cases",
     "deep_chains",
@@ -39,18 +38,6 @@ __all__ = [
 
 OpsArg = Collection[str] | Mapping[str, Collection[Form]] | None
 """Op names (every form of each), a mapping from op name to the forms allowed, or None for all."""
-
-
-@dataclass(frozen=True)
-class Case:
-    """An expression and a point to test it at; ``family`` says which strategy drew it."""
-
-    expression: Expression
-    point: tuple[float, ...]
-    family: str = "interior"
-    exact_kinks: bool = False
-    max_magnitude: float = DEFAULT_MAX_MAGNITUDE
-    overflow_output: bool = False
 
 
 # -- argument validation ------------------------------------------------------------------------
@@ -242,7 +229,7 @@ def cases(
             DEFAULT_MAX_MAGNITUDE,
         )
         _grow(draw, builder, available, min_nodes, max_nodes)
-        return Case(builder.expression(), builder.point)
+        return Case(builder.expression(), builder.point, "interior")
 
     return draw_case()
 
@@ -327,16 +314,27 @@ def kink_cases(*, ops: OpsArg = None, max_nodes: int = 8) -> SearchStrategy[Case
         name = draw(st.sampled_from(kinked))
         kink = draw(st.sampled_from(OPS[name].kinks))
         i = draw(st.integers(0, len(point) - 1))
-        shifted = "sub" in available and "right" in available["sub"] and draw(st.booleans())
-        if not shifted:
-            point[i] = kink.at
-        builder = _Builder(point, DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE)
-        if shifted:
-            builder.add(Node("sub", (i,), const=point[i] - kink.at, side="right"))
-        at = len(builder.values) - 1 if shifted else i
-        assume(builder.add(Node(name, (at,)), exact_kinks=True))
+        if kink.between:  # a tie: the node against itself, or against a constant equal to it
+            forms = available[name]
+            tie_with_const = "right" in forms and ("nodes" not in forms or draw(st.booleans()))
+            builder = _Builder(point, DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE)
+            node = (
+                Node(name, (i,), const=point[i] - kink.at, side="right")
+                if tie_with_const
+                else Node(name, (i, i))
+            )
+            assume(kink.at == 0.0 or tie_with_const)
+        else:
+            shifted = "sub" in available and "right" in available["sub"] and draw(st.booleans())
+            if not shifted:
+                point[i] = kink.at
+            builder = _Builder(point, DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE)
+            if shifted:
+                builder.add(Node("sub", (i,), const=point[i] - kink.at, side="right"))
+            node = Node(name, (len(builder.values) - 1 if shifted else i,))
+        assume(builder.add(node, exact_kinks=True))
         _grow(draw, builder, available, 0, max_nodes - len(builder.nodes))
-        return Case(builder.expression(), builder.point, family="kink", exact_kinks=True)
+        return Case(builder.expression(), builder.point, "kink")
 
     return draw_case()
 
@@ -370,70 +368,71 @@ def wide_cases(
         overflow = bool(candidates) and draw(st.booleans())
         if overflow:
             overflow = builder.add(draw(st.sampled_from(candidates)), overflow=True)
-        return Case(
-            builder.expression(),
-            builder.point,
-            family="wide",
-            max_magnitude=1e300,
-            overflow_output=overflow,
-        )
+        return Case(builder.expression(), builder.point, "wide")
 
     return draw_case()
 
 
 def _overflowing_nodes(builder: _Builder, available: dict[str, tuple[Form, ...]]) -> list[Node]:
-    """Nodes that could overflow from an existing node: exp(v), v ** 64, v * v."""
+    """Nodes that could overflow from an existing node, one per op that can overflow and node:
+    ``exp(v)``, ``v * v``, ``v ** 64``."""
     out = []
-    for i in range(len(builder.values)):
-        if "exp" in available:
-            out.append(Node("exp", (i,)))
-        if "right" in available.get("pow", ()):
-            out.append(Node("pow", (i,), const=64.0, side="right"))
-        if "nodes" in available.get("mul", ()):
-            out.append(Node("mul", (i, i)))
+    for name, forms in available.items():
+        op = OPS[name]
+        if op.can_overflow:
+            node = op.alone(0)
+            if node.form in forms:
+                out += [op.alone(i) for i in range(len(builder.values))]
     return out
-
-
-_SQUASH = ("tanh", "sigmoid")
 
 
 def deep_chains(
     *, ops: OpsArg = None, min_depth: int = 10_000, max_depth: int = 12_000
 ) -> SearchStrategy[Case]:
     """Very deep expressions (default 10,000 to 12,000 op nodes, beyond Python's recursion limit)
-    made by repeating a short drawn pattern of steps, each ending in a squashing op (tanh or
-    sigmoid) so values stay bounded; steps may add the node from two steps back (a residual, so
-    nodes are shared all along the chain)."""
+    made by repeating a short drawn pattern of steps, each ending in a bounded op (tanh,
+    sigmoid, ...) so values stay bounded; steps may add the node from two steps back (a residual,
+    so nodes are shared all along the chain)."""
     available = _resolve_ops(ops)
     _check_count("min_depth", min_depth, 1)
     _check_count("max_depth", max_depth, 1)
     _check_order("min_depth", min_depth, "max_depth", max_depth)
-    squash = [name for name in _SQUASH if name in available]
+    squash = [name for name in available if OPS[name].bounded and OPS[name].arity == 1]
     if not squash:
-        raise InvalidArgument(f"ops={ops!r}: deep chains need tanh or sigmoid")
-    steps = [n for n in ("neg", "tanh", "sigmoid") if n in available] + [
-        n for n in ("add", "mul") if n in available and "right" in available[n]
+        raise InvalidArgument(f"ops={ops!r}: deep chains need a bounded op such as tanh")
+    # Steps are ops smooth everywhere: unary ones on the newest node, binary ones with 0.5.
+    smooth = [name for name in available if OPS[name].edge is None and not OPS[name].kinks]
+    steps = [name for name in smooth if OPS[name].arity == 1] + [
+        name for name in smooth if OPS[name].arity == 2 and "right" in available[name]
     ]
+    residual = next(
+        (
+            name
+            for name in available
+            if OPS[name].arity == 2 and OPS[name].control and "nodes" in available[name]
+        ),
+        None,
+    )
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
         pattern = draw(st.lists(st.sampled_from(steps or squash), max_size=3))
         pattern.append(draw(st.sampled_from(squash)))
-        residual = "add" in available and "nodes" in available["add"] and draw(st.booleans())
+        with_residual = residual is not None and draw(st.booleans())
         depth = draw(st.integers(min_depth, max_depth))
         x = draw(st.floats(-2, 2))
         nodes: list[Node] = []
         while len(nodes) < depth:
             for name in pattern:
                 last = len(nodes)  # index of the newest node (one input before the op nodes)
-                if name in ("add", "mul"):
+                if OPS[name].arity == 2:
                     nodes.append(Node(name, (last,), const=0.5, side="right"))
                 else:
                     nodes.append(Node(name, (last,)))
-            if residual and len(nodes) >= 2:
-                nodes.append(Node("add", (len(nodes), len(nodes) - 1)))
-                nodes.append(Node("tanh", (len(nodes),)))
-        return Case(Expression(1, tuple(nodes)), (x,), family="deep")
+            if with_residual and residual is not None and len(nodes) >= 2:
+                nodes.append(Node(residual, (len(nodes), len(nodes) - 1)))
+                nodes.append(Node(pattern[-1], (len(nodes),)))
+        return Case(Expression(1, tuple(nodes)), (x,), "deep")
 
     return draw_case()
 
@@ -483,6 +482,6 @@ def mlp_cases(
             loss = loss + (mlp(x) - y) ** 2  # type: ignore[operator]
         expression = tape.expression()
         assume(point_problem(expression, tape.point) is None)
-        return Case(expression, tuple(tape.point), family="mlp")
+        return Case(expression, tuple(tape.point), "mlp")
 
     return draw_case()

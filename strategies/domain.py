@@ -42,16 +42,16 @@ def node_problem(
     from finite operands is fair (the engine must give inf, as float64 does, not raise).
     """
     op = OPS[node.op]
-    edge = op.edge(operands, node.form)
+    edge = op.distance_to_edge(operands, node.form)
     scale = 1.0 + max(abs(x) for x in operands)
     if not edge > margin * scale:
         return f"{node.op} operands {list(operands)!r} within {margin} of its domain edge"
     for kink in op.kinks:
-        distance = abs(operands[0] - kink.at)
+        distance = abs(kink.offset(operands))
         if distance == 0.0 and exact_kinks:
             continue
         if distance <= margin * scale:
-            return f"{node.op} operand {operands[0]!r} near its kink at {kink.at!r}"
+            return f"{node.op} operands {list(operands)!r} near a kink"
     if overflow and math.isinf(value) and all(math.isfinite(x) for x in operands):
         return None
     if math.isnan(value) or not abs(value) <= max_magnitude:

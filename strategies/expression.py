@@ -125,19 +125,21 @@ class Expression:
             raise ValueError(
                 f"index={index}: expected an op node in {self.n_inputs}..{self.size - 1}"
             )
-        replacement = self.node(index).args[0]
+        return self.without_nodes([index])
 
-        def moved(i: int) -> int:
-            if i == index:
-                return replacement
-            return i - 1 if i > index else i
-
-        nodes = tuple(
-            Node(n.op, tuple(moved(i) for i in n.args), n.const, n.side)
-            for k, n in enumerate(self.nodes, start=self.n_inputs)
-            if k != index
-        )
-        return Expression(self.n_inputs, nodes)
+    def without_nodes(self, indices: Iterable[int]) -> Expression:
+        """The expression with the op nodes ``indices`` removed in one pass, each replaced in
+        its users by its first operand (itself replaced if removed too)."""
+        removed = {i for i in indices if i >= self.n_inputs}
+        new_index: dict[int, int] = {i: i for i in range(self.n_inputs)}
+        nodes: list[Node] = []
+        for k, n in enumerate(self.nodes, start=self.n_inputs):
+            if k in removed:
+                new_index[k] = new_index[n.args[0]]
+                continue
+            nodes.append(Node(n.op, tuple(new_index[i] for i in n.args), n.const, n.side))
+            new_index[k] = self.n_inputs + len(nodes) - 1
+        return Expression(self.n_inputs, tuple(nodes))
 
     def ops_used(self) -> list[str]:
         return sorted({n.op for n in self.nodes})
@@ -234,36 +236,6 @@ class Expression:
             f"{self.name(k)} = {self.node_source(k)}" for k in range(self.n_inputs, self.size)
         )
         return body or self.name(self.output)
-
-    def to_dot(
-        self,
-        *,
-        point: Sequence[float] | None = None,
-        highlight: Iterable[int] = (),
-        title: str = "",
-    ) -> str:
-        """Graphviz DOT for the DAG; nodes in ``highlight`` are drawn red."""
-        marked = set(highlight)
-        lines = ["digraph expression {", "  rankdir=LR;", '  node [fontname="monospace"];']
-        if title:
-            lines.append(f'  labelloc=t; label="{_dot_escape(title)}";')
-        for i in range(self.size):
-            if i < self.n_inputs:
-                value = f" = {point[i]!r}" if point is not None else ""
-                label, shape = f"{self.name(i)}{value}", "box"
-            else:
-                label, shape = f"{self.name(i)} = {self.node_source(i)}", "ellipse"
-            style = ", color=red, fontcolor=red, penwidth=2" if i in marked else ""
-            lines.append(f'  {self.name(i)} [label="{_dot_escape(label)}", shape={shape}{style}];')
-        for k in range(self.n_inputs, self.size):
-            for i in self.node(k).args:
-                lines.append(f"  {self.name(i)} -> {self.name(k)};")
-        lines.append("}")
-        return "\n".join(lines) + "\n"
-
-
-def _dot_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _validate_node(node: Any, index: int) -> None:

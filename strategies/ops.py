@@ -14,11 +14,26 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import methodcaller
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sympy
 
-__all__ = ["OPS", "Form", "Kink", "Op", "get_op", "op_names"]
+if TYPE_CHECKING:
+    from gradtrio.strategies.expression import Node
+
+__all__ = [
+    "OPS",
+    "Form",
+    "Kink",
+    "Op",
+    "binary_op",
+    "get_op",
+    "leaky_relu_op",
+    "method_op",
+    "op_names",
+    "register",
+    "unary_op",
+]
 
 Form = Literal["nodes", "left", "right"]
 """How a binary op meets its operands: two nodes, a constant on the left, or on the right."""
@@ -30,14 +45,31 @@ INF = math.inf
 class Kink:
     """A point where an op is continuous but not differentiable.
 
-    ``at`` is the operand value of the kink; ``left`` and ``right`` are the one-sided derivatives
-    and ``convention`` is the value PyTorch (and so the reference) uses exactly at the kink.
+    The kink lies where :meth:`offset` of the operands is 0: the first operand minus ``at``, or,
+    for an op that picks one of two operands (``between``: max, min), the first operand minus the
+    second. ``left`` and ``right`` are the one-sided derivatives in the first operand (offset
+    below and above 0) and ``convention`` is the value PyTorch (and so the reference) uses
+    exactly at the kink; for a ``between`` kink the two partials sum to 1.
     """
 
     at: float
     left: float
     right: float
     convention: float
+    between: bool = False
+
+    def offset(self, operands: Sequence[Any]) -> Any:
+        """Signed distance of the operands from the kink (works on floats and on exact numbers)."""
+        if self.between:
+            return operands[0] - operands[1] - self.at
+        return operands[0] - self.at
+
+    def partials(self, derivative: float, node_operands: int) -> tuple[float, ...]:
+        """The partials in the node operands when the first operand's derivative is
+        ``derivative`` (one of left, right, convention or their mean)."""
+        if self.between and node_operands == 2:
+            return (derivative, 1.0 - derivative)
+        return (derivative,)
 
 
 def _float_pow(a: float, b: float) -> float:
@@ -71,31 +103,44 @@ def _pow_edge(args: Sequence[float], form: Form) -> float:
     return base  # fractional or Value exponent: base must be > 0
 
 
-def _everywhere(args: Sequence[float], form: Form) -> float:
-    return INF
-
-
 @dataclass(frozen=True)
 class Op:
-    """One row of the registry.
+    """One row of the registry. A user's module adds rows of the same shape with
+    :func:`register` (see :func:`load_op_modules`).
 
     Attributes:
         name: the op's name in expressions, JSON and reports.
         arity: number of operands (1 or 2).
         apply: applies the op to engine values or numbers; the constant, if any, is passed in its
             place, so ``operator.sub(2.0, x)`` reaches the engine's reflected ``__rsub__``.
-        torch: the same on torch tensors.
+        torch: the same on torch float64 tensors.
         sympy: the op as a SymPy expression of its operands; every derivative the reference uses
             is derived from it by SymPy.
         float_fn: the op on Python floats (overflow gives inf), for the strategies' domain checks.
         python: a template for printing a node as Python source.
         engine_attrs: per form, the attribute an engine class must have for the op to be generated.
-        edge: signed distance from the operands to the edge of the smooth domain (positive inside).
-        kinks: kinks of the first operand, for unary ops.
+        edge: signed distance from the operands to the edge of the smooth domain (positive
+            inside); None for an op defined and smooth everywhere but at its kinks.
+        kinks: where the op is continuous but not differentiable.
         roundoff: rounding allowance of a faithful float64 implementation, in units of the unit
             roundoff u = 2**-53: 1 for a correctly rounded result, more for library functions and
             for ops an engine may compose from several roundings (sigmoid from exp, add, div).
         constants: for binary ops, values the strategies draw for a constant on each side.
+
+    Traits, which the strategies, the blame and the tracer query instead of naming ops:
+        bounded: the output lies in [-1, 1] for every input (tanh, sigmoid): deep chains end
+            each step with such an op so that values stay bounded.
+        can_overflow: a finite operand can give an infinite result (exp, x * x, x ** 64): the
+            wide family ends some cases on such a node.
+        control: a primitive with a simple derivative that the blame may use as a control and as
+            a scaler of the upstream gradient, once it has passed alone.
+        self_const: for a binary op, the constant it takes when applied to one node alone (see
+            :meth:`alone`); None means the node against itself (``x * x``).
+        singular: where the operands make the op's general derivative formula singular although
+            the exact derivative exists (``x ** c`` at x = 0: ``c * x ** (c - 1)`` is ``0 * inf``);
+            an engine that raises there is warned about, not failed.
+        probe: operands and the value the row assumes there (e.g. leaky_relu's slope): an engine
+            whose op gives another value there has another parameter, and the op is not checked.
     """
 
     name: str
@@ -106,27 +151,67 @@ class Op:
     float_fn: Callable[..., float]
     python: str
     engine_attrs: dict[Form, str]
-    edge: Callable[[Sequence[float], Form], float] = _everywhere
+    edge: Callable[[Sequence[float], Form], float] | None = None
     kinks: tuple[Kink, ...] = ()
     roundoff: float = 1.0
     constants: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    bounded: bool = False
+    can_overflow: bool = False
+    control: bool = False
+    self_const: float | None = None
+    probe: tuple[tuple[float, ...], float] | None = None
+    singular: Callable[[Sequence[float], Form], bool] | None = None
+
+    def __post_init__(self) -> None:
+        if self.arity not in (1, 2):
+            raise ValueError(f"op {self.name!r}: arity={self.arity!r}, expected 1 or 2")
+        allowed: tuple[Form, ...] = ("nodes", "left", "right") if self.arity == 2 else ("nodes",)
+        bad = [form for form in self.engine_attrs if form not in allowed]
+        if not self.engine_attrs or bad:
+            raise ValueError(
+                f"op {self.name!r}: engine_attrs forms {sorted(self.engine_attrs)}, expected "
+                f"some of {allowed}"
+            )
+        missing = [
+            form for form in self.engine_attrs if form != "nodes" and form not in self.constants
+        ]
+        if missing:
+            raise ValueError(f"op {self.name!r}: no constants for form {missing[0]!r}")
 
     @property
     def forms(self) -> tuple[Form, ...]:
         return tuple(self.engine_attrs)
 
+    def distance_to_edge(self, operands: Sequence[float], form: Form) -> float:
+        """Signed distance from the edge of the smooth domain (inf for an op without one)."""
+        return INF if self.edge is None else self.edge(operands, form)
+
     def source(self, operands: Sequence[str]) -> str:
         """Python source applying this op to operand expressions (names or number literals)."""
         return self.python.format(*operands)
 
+    def alone(self, index: int) -> Node:
+        """This op applied to node ``index`` alone: ``exp(v)``, ``v * v``, ``v ** 64``."""
+        from gradtrio.strategies.expression import Node
+
+        if self.arity == 1:
+            return Node(self.name, (index,))
+        if self.self_const is None:
+            return Node(self.name, (index, index))
+        return Node(self.name, (index,), const=self.self_const, side="right")
+
 
 _SMALL = (2.0, -1.0, 0.5, 3.0, -2.5, 1.5, 0.1, 10.0)
 _NONZERO = (2.0, -1.0, 0.5, 3.0, -2.5, 0.1, 10.0)
-_EXPONENTS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5, 4.0, -0.5, 2.5, 1.0)
+# Integer exponents (0 included) are their own cases: x ** 0 and x ** 3 have exact derivatives
+# at a zero or negative base, where a fractional exponent has none.
+_EXPONENTS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5, 4.0, -0.5, 2.5, 1.0, 0.0, 5.0, -3.0)
 _BASES = (2.0, 0.5, 3.0, 10.0, 1.5)
 
 
-def _binary(name: str, fn: Callable[[Any, Any], Any], symbol: str, dunder: str, **kw: Any) -> Op:
+def binary_op(name: str, fn: Callable[[Any, Any], Any], symbol: str, dunder: str, **kw: Any) -> Op:
+    """A row for an operator (``a + b``), with its reflected form (``2 + a``) and both constants."""
+    kw.setdefault("constants", {"left": _SMALL, "right": _SMALL})
     return Op(
         name=name,
         arity=2,
@@ -140,18 +225,39 @@ def _binary(name: str, fn: Callable[[Any, Any], Any], symbol: str, dunder: str, 
     )
 
 
-def _unary(
+def unary_op(
     name: str, sympy_form: Callable[[Any], Any], float_fn: Callable[[float], float], **kw: Any
 ) -> Op:
+    """A row for a method ``x.name()``; ``torch`` defaults to the tensor method of that name."""
     return Op(
         name=name,
         arity=1,
         apply=methodcaller(name),
-        torch=methodcaller(name),
+        torch=kw.pop("torch", methodcaller(name)),
         sympy=sympy_form,
         float_fn=float_fn,
         python="{0}." + name + "()",
         engine_attrs={"nodes": name},
+        **kw,
+    )
+
+
+def method_op(
+    name: str,
+    sympy_form: Callable[[Any, Any], Any],
+    float_fn: Callable[[float, float], float],
+    **kw: Any,
+) -> Op:
+    """A row for a binary method ``x.name(y)``, with another node or a constant as ``y``."""
+    return Op(
+        name=name,
+        arity=2,
+        apply=lambda a, b: getattr(a, name)(b),
+        torch=kw.pop("torch"),
+        sympy=sympy_form,
+        float_fn=float_fn,
+        python="{0}." + name + "({1})",
+        engine_attrs={"nodes": name, "right": name},
         **kw,
     )
 
@@ -161,61 +267,187 @@ def _relu_sympy(a: Any) -> Any:
     return sympy.Piecewise((0, a <= 0), (a, True))
 
 
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (
-        _binary("add", operator.add, "+", "add", constants={"left": _SMALL, "right": _SMALL}),
-        _binary("sub", operator.sub, "-", "sub", constants={"left": _SMALL, "right": _SMALL}),
-        _binary("mul", operator.mul, "*", "mul", constants={"left": _SMALL, "right": _SMALL}),
-        _binary(
-            "div",
-            operator.truediv,
-            "/",
-            "truediv",
-            float_fn=lambda a, b: a / b if b else math.nan,
-            edge=lambda args, form: abs(args[1]),
-            constants={"left": _SMALL, "right": _NONZERO},
-        ),
-        _binary(
-            "pow",
-            operator.pow,
-            "**",
-            "pow",
-            float_fn=_float_pow,
-            edge=_pow_edge,
-            roundoff=4.0,
-            constants={"left": _BASES, "right": _EXPONENTS},
-        ),
-        Op(
-            name="neg",
-            arity=1,
-            apply=operator.neg,
-            torch=operator.neg,
-            sympy=operator.neg,
-            float_fn=operator.neg,
-            python="-{0}",
-            engine_attrs={"nodes": "__neg__"},
-            roundoff=0.0,
-        ),
-        _unary("exp", sympy.exp, _float_exp, roundoff=2.0),
-        _unary(
-            "log",
-            sympy.log,
-            lambda a: math.log(a) if a > 0 else math.nan,
-            edge=lambda args, form: args[0],
-            roundoff=2.0,
-        ),
-        _unary("tanh", sympy.tanh, math.tanh, roundoff=4.0),
-        _unary("sigmoid", lambda a: 1 / (1 + sympy.exp(-a)), _float_sigmoid, roundoff=8.0),
-        _unary(
-            "relu",
-            _relu_sympy,
-            lambda a: a if a > 0 else 0.0,
-            kinks=(Kink(at=0.0, left=0.0, right=1.0, convention=0.0),),
-            roundoff=0.0,
-        ),
+def _abs_sympy(a: Any) -> Any:
+    # The constant branch exactly at 0 makes abs'(0) = 0, as in torch.
+    return sympy.Piecewise((-a, a < 0), (0, sympy.Eq(a, 0)), (a, True))
+
+
+LEAKY_SLOPE = 0.01
+
+
+def leaky_relu_op(slope: float = LEAKY_SLOPE, name: str = "leaky_relu") -> Op:
+    """``x.leaky_relu()`` for an engine whose default slope is ``slope``; the derivative at 0 is
+    the slope, as in torch. Register another slope's row for an engine with another default."""
+    exact = sympy.Rational(slope)  # the double nearest the slope, exactly
+    return unary_op(
+        name,
+        lambda a: sympy.Piecewise((exact * a, a <= 0), (a, True)),
+        lambda a: a if a > 0 else slope * a,
+        torch=lambda x: _torch().nn.functional.leaky_relu(x, slope),
+        kinks=(Kink(at=0.0, left=slope, right=1.0, convention=slope),),
+        probe=((-1.0,), -slope),
     )
-}
+
+
+def _pick_sympy(pick_first_when: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    # Ties split the gradient in half, as torch.maximum and torch.minimum do.
+    def form(a: Any, b: Any) -> Any:
+        return sympy.Piecewise(((a + b) / 2, sympy.Eq(a, b)), (a, pick_first_when(a, b)), (b, True))
+
+    return form
+
+
+def _sympy_log1p(a: Any) -> Any:
+    # log1p, not log(1 + a): at a fixed working precision 1 + 1e-290 is 1.
+    from sympy.codegen.cfunctions import log1p
+
+    return log1p(a)
+
+
+def _pick_op(
+    name: str, first_when: Callable[[Any, Any], Any], torch_name: str, *, first_wins_above: bool
+) -> Op:
+    """``x.max(y)`` or ``x.min(y)``: a tie is the kink, where the gradient splits in half as in
+    torch.maximum and torch.minimum (``x.max(x)`` gives x a gradient of 1)."""
+
+    def on_tensors(a: Any, b: Any) -> Any:
+        torch = _torch()
+        other = b if isinstance(b, torch.Tensor) else torch.tensor(b, dtype=a.dtype)
+        return getattr(torch, torch_name)(a, other)
+
+    one_sided = (0.0, 1.0) if first_wins_above else (1.0, 0.0)
+    return method_op(
+        name,
+        _pick_sympy(first_when),
+        max if first_wins_above else min,
+        torch=on_tensors,
+        kinks=(Kink(0.0, *one_sided, convention=0.5, between=True),),
+        constants={"right": _SMALL},
+        roundoff=0.0,
+    )
+
+
+def _torch() -> Any:
+    import torch
+
+    return torch
+
+
+def _float_log1p(a: float) -> float:
+    return math.log1p(a) if a > -1 else math.nan
+
+
+def _float_softplus(a: float) -> float:
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+
+
+OPS: dict[str, Op] = {}
+"""The registry: every op by name, gradtrio's own and those registered by users' modules."""
+
+
+def register(*ops: Op, replace: bool = False) -> None:
+    """Add rows to the registry; a name already there is an error unless ``replace``."""
+    for op in ops:
+        if not isinstance(op, Op):
+            raise TypeError(f"register({op!r}): expected an Op row")
+        if op.name in OPS and not replace and OPS[op.name] is not op:
+            raise ValueError(f"op {op.name!r} is already registered")
+    for op in ops:
+        OPS[op.name] = op
+
+
+register(
+    binary_op("add", operator.add, "+", "add", control=True),
+    binary_op("sub", operator.sub, "-", "sub"),
+    binary_op("mul", operator.mul, "*", "mul", control=True, can_overflow=True),
+    binary_op(
+        "div",
+        operator.truediv,
+        "/",
+        "truediv",
+        float_fn=lambda a, b: a / b if b else math.nan,
+        edge=lambda args, form: abs(args[1]),
+        constants={"left": _SMALL, "right": _NONZERO},
+    ),
+    binary_op(
+        "pow",
+        operator.pow,
+        "**",
+        "pow",
+        float_fn=_float_pow,
+        edge=_pow_edge,
+        roundoff=4.0,
+        constants={"left": _BASES, "right": _EXPONENTS},
+        can_overflow=True,
+        self_const=64.0,
+        singular=lambda args, form: form != "left" and args[0] == 0,
+    ),
+    Op(
+        name="neg",
+        arity=1,
+        apply=operator.neg,
+        torch=operator.neg,
+        sympy=operator.neg,
+        float_fn=operator.neg,
+        python="-{0}",
+        engine_attrs={"nodes": "__neg__"},
+        roundoff=0.0,
+        control=True,
+    ),
+    unary_op("exp", sympy.exp, _float_exp, roundoff=2.0, can_overflow=True, control=True),
+    unary_op(
+        "log",
+        sympy.log,
+        lambda a: math.log(a) if a > 0 else math.nan,
+        edge=lambda args, form: args[0],
+        roundoff=2.0,
+    ),
+    unary_op("tanh", sympy.tanh, math.tanh, roundoff=4.0, bounded=True, control=True),
+    unary_op(
+        "sigmoid", lambda a: 1 / (1 + sympy.exp(-a)), _float_sigmoid, roundoff=8.0, bounded=True
+    ),
+    unary_op(
+        "relu",
+        _relu_sympy,
+        lambda a: a if a > 0 else 0.0,
+        kinks=(Kink(at=0.0, left=0.0, right=1.0, convention=0.0),),
+        roundoff=0.0,
+    ),
+    unary_op(
+        "sqrt",
+        sympy.sqrt,
+        lambda a: math.sqrt(a) if a >= 0 else math.nan,
+        edge=lambda args, form: args[0],
+    ),
+    unary_op(
+        "abs",
+        _abs_sympy,
+        abs,
+        kinks=(Kink(at=0.0, left=-1.0, right=1.0, convention=0.0),),
+        roundoff=0.0,
+    ),
+    unary_op("sin", sympy.sin, math.sin, roundoff=2.0, bounded=True),
+    unary_op("cos", sympy.cos, math.cos, roundoff=2.0, bounded=True),
+    unary_op("square", lambda a: a**2, lambda a: a * a, can_overflow=True),
+    unary_op(
+        "log1p",
+        lambda a: _sympy_log1p(a),
+        _float_log1p,
+        edge=lambda args, form: args[0] + 1,
+        roundoff=2.0,
+    ),
+    unary_op(
+        "softplus",
+        lambda a: _sympy_log1p(sympy.exp(a)),
+        _float_softplus,
+        # torch's softplus returns x itself past x = 20; logaddexp(x, 0) is the exact function.
+        torch=lambda x: _torch().logaddexp(x, _torch().zeros_like(x)),
+        roundoff=4.0,
+    ),
+    leaky_relu_op(),
+    _pick_op("max", lambda a, b: a > b, "maximum", first_wins_above=True),
+    _pick_op("min", lambda a, b: a < b, "minimum", first_wins_above=False),
+)
 
 
 def op_names() -> tuple[str, ...]:

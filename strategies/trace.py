@@ -1,8 +1,9 @@
 """Turn Python code on values into an Expression by running it on tracers.
 
 A :class:`Tracer` supports every op in the registry through the same operators and methods an
-engine value does, and records each call as a node, so any function written for an engine
-(including ``autograd.nn``'s layers) can be captured as IR.
+engine value does (generated from the registry's ``engine_attrs``), and records each call as a
+node, so any function written for an engine (including ``autograd.nn``'s layers) can be
+captured as IR.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gradtrio.strategies.expression import Expression, Node
+from gradtrio.strategies.ops import OPS, Op
 
 __all__ = ["Tape", "Tracer", "trace"]
 
@@ -19,6 +21,7 @@ class Tape:
     """The inputs and nodes recorded so far; inputs must all be made before the first op."""
 
     def __init__(self) -> None:
+        _sync()
         self.point: list[float] = []
         self.nodes: list[Node] = []
 
@@ -43,21 +46,24 @@ class Tape:
         return Expression(len(self.point), tuple(self.nodes))
 
 
-def _binary(op: str, reflected: bool = False) -> Callable[[Tracer, Any], Any]:
+def _recorder(op: Op, form: str) -> Callable[..., Any]:
+    """The tracer method for one form of an op: it records the call as a node."""
+    if op.arity == 1:
+        return lambda self: self.tape.record(op.name, (self,))
+    reflected = form == "left"
+
     def method(self: Tracer, other: Any) -> Any:
         if not isinstance(other, (Tracer, int, float)) or isinstance(other, bool):
             return NotImplemented
-        return self.tape.record(op, (other, self) if reflected else (self, other))
+        return self.tape.record(op.name, (other, self) if reflected else (self, other))
 
     return method
 
 
-def _unary(op: str) -> Callable[[Tracer], Tracer]:
-    return lambda self: self.tape.record(op, (self,))
-
-
 class Tracer:
-    """A stand-in value that records the ops applied to it on its :class:`Tape`."""
+    """A stand-in value that records the ops applied to it on its :class:`Tape`. Its operators
+    and methods are generated from the registry (see :func:`_sync`), under the same names an
+    engine value has them."""
 
     __slots__ = ("index", "tape")
 
@@ -65,14 +71,19 @@ class Tracer:
         self.tape = tape
         self.index = index
 
-    __add__, __radd__ = _binary("add"), _binary("add", reflected=True)
-    __sub__, __rsub__ = _binary("sub"), _binary("sub", reflected=True)
-    __mul__, __rmul__ = _binary("mul"), _binary("mul", reflected=True)
-    __truediv__, __rtruediv__ = _binary("div"), _binary("div", reflected=True)
-    __pow__, __rpow__ = _binary("pow"), _binary("pow", reflected=True)
-    __neg__ = _unary("neg")
-    exp, log, tanh = _unary("exp"), _unary("log"), _unary("tanh")
-    sigmoid, relu = _unary("sigmoid"), _unary("relu")
+
+_installed: dict[str, Op] = {}
+
+
+def _sync() -> None:
+    """Give :class:`Tracer` a method for every form of every registered op (rows registered
+    after import included)."""
+    for op in list(OPS.values()):
+        if _installed.get(op.name) is op:
+            continue
+        for form, attr in op.engine_attrs.items():
+            setattr(Tracer, attr, _recorder(op, form))
+        _installed[op.name] = op
 
 
 def trace(fn: Callable[..., Any], point: Sequence[float]) -> Expression:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from gradtrio.checks.engine import Engine, EngineError
+from gradtrio.checks.outcome import Kind, Severity, Status
 from gradtrio.checks.runner import run
 from gradtrio.checks.verdict import judge
 from gradtrio.strategies.expression import Expression, Node
@@ -44,7 +45,7 @@ def test_probing_finds_val_and_backprop():
     engine = load("val_engine")
     assert (engine.value_attr, engine.grad_attr, engine.backward) == ("val", "grad", "backprop")
     assert not engine.wrap_constants
-    assert judge(engine, SQUARE, (1.5,)).status == "pass"
+    assert judge(engine, SQUARE, (1.5,)).status == Status.PASS
 
 
 def test_probing_finds_data_grad_backward_on_our_engine():
@@ -55,7 +56,7 @@ def test_probing_finds_data_grad_backward_on_our_engine():
 def test_a_gradient_that_is_none_before_backward_is_still_found():
     engine = load("none_grad")
     assert engine.grad_attr == "grad"
-    assert judge(engine, SQUARE, (1.5,)).status == "pass"
+    assert judge(engine, SQUARE, (1.5,)).status == Status.PASS
 
 
 def test_a_class_rejecting_numbers_gets_its_constants_wrapped():
@@ -63,8 +64,8 @@ def test_a_class_rejecting_numbers_gets_its_constants_wrapped():
     assert engine.wrap_constants
     x_minus_2 = Expression(1, (Node("sub", (0,), const=2.0, side="right"),))
     two_minus_x = Expression(1, (Node("sub", (0,), const=2.0, side="left"),))
-    assert judge(engine, x_minus_2, (0.5,)).status == "pass"
-    assert judge(engine, two_minus_x, (0.5,)).status == "pass"
+    assert judge(engine, x_minus_2, (0.5,)).status == Status.PASS
+    assert judge(engine, two_minus_x, (0.5,)).status == Status.PASS
 
 
 def test_explicit_value_attr_overrides_probing():
@@ -113,7 +114,7 @@ def test_an_op_that_exists_but_misbehaves_is_a_crash(op, detail):
     engine = load("broken_ops")
     assert op in engine.ops  # present, so generated; its misbehaviour is a bug, not a gap
     verdict = judge(engine, Expression(1, (Node(op, (0,)),)), (0.5,))
-    assert verdict.kind == "crash"
+    assert verdict.kind == Kind.CRASH
     assert detail in verdict.reason
     assert verdict.blame is not None and verdict.blame.node == 1
 
@@ -124,7 +125,7 @@ def test_an_op_that_exists_but_misbehaves_is_a_crash(op, detail):
 def test_a_hanging_backward_is_a_crash_after_the_time_limit():
     engine = load("hanging_backward", timeout=0.2)
     verdict = judge(engine, Expression(1, (Node("tanh", (0,)),)), (0.5,))
-    assert verdict.kind == "crash"
+    assert verdict.kind == Kind.CRASH
     assert "time limit" in verdict.reason
 
 
@@ -133,40 +134,41 @@ def test_a_run_on_a_hanging_engine_still_ends_with_a_verdict():
     engine.ops = {name: engine.ops[name] for name in ("add", "mul", "tanh")}
     result = run(engine, examples=15, deep=0, progress=False)
     assert not result.passed
-    assert any(v.kind == "crash" and "time limit" in v.reason for v in result.failures)
+    assert any(v.kind == Kind.CRASH and "time limit" in v.reason for v in result.failures)
 
 
 def test_recursion_error_in_backward_is_an_engine_limitation():
     engine = load("recursive_backward")
     chain = Expression(1, tuple(Node("tanh", (i,)) for i in range(3000)))
     verdict = judge(engine, chain, (0.5,))
-    assert verdict.kind == "crash"
-    assert verdict.limitation == "backward raises RecursionError on a graph of 3,001 nodes"
+    assert verdict.kind == Kind.CRASH
+    assert verdict.severity is Severity.WARNING
+    assert verdict.limitation.text == "backward raises RecursionError on a graph of 3,001 nodes"
     short = Expression(1, tuple(Node("tanh", (i,)) for i in range(50)))
-    assert judge(engine, short, (0.5,)).status == "pass"
+    assert judge(engine, short, (0.5,)).status == Status.PASS
 
 
 def test_a_run_lists_recursion_apart_from_gradient_bugs():
     engine = load("recursive_backward")
     result = run(engine, examples=10, deep=1, progress=False)
-    assert any("RecursionError" in note for note in result.limitations)
-    assert all(v.kind == "crash" and v.limitation for v in result.failures)
+    assert any("RecursionError" in note.text for note in result.limitations)
+    assert all(v.kind == Kind.CRASH and v.limitation for v in result.failures)
     assert not result.bugs
 
 
 def test_zero_gradients_are_gradient_failures():
     engine = load("zero_grads")
-    assert judge(engine, SQUARE, (1.5,)).kind == "gradient"
+    assert judge(engine, SQUARE, (1.5,)).kind == Kind.GRADIENT
     result = run(engine, examples=20, deep=0, progress=False)
     assert [v.kind for v in result.failures] and all(
-        v.kind in ("gradient", "convention") for v in result.failures
+        v.kind in (Kind.GRADIENT, Kind.CONVENTION) for v in result.failures
     )
 
 
 def test_double_counting_on_a_second_backward_is_a_limitation():
     notes = load("double_count").limitations()
-    assert len(notes) == 1 and "double-counts intermediate gradients" in notes[0]
-    assert "x0.grad = -3.0, expected -2.0" in notes[0]
+    assert len(notes) == 1 and "double-counts intermediate gradients" in notes[0].text
+    assert "x0.grad = -3.0, expected -2.0" in notes[0].text
     assert load("tinyvalue").limitations() == []
     assert Engine.load().limitations() == []
 

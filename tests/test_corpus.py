@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from gradtrio.checks.corpus import CorpusError, Entry, entries, replay, save
 from gradtrio.checks.engine import Engine
+from gradtrio.checks.outcome import Kind
 from gradtrio.checks.runner import run
 from gradtrio.checks.verdict import judge
-from gradtrio.strategies.expression import Expression, Node
+from gradtrio.strategies import Case, Expression, Node, Rules
 
 ENGINES = Path(__file__).parent / "engines"
 ROOT = Path(__file__).parent.parent
@@ -32,18 +34,65 @@ def test_a_saved_case_round_trips(tmp_path):
     assert data["kind"] == "gradient" and data["engine"] == WRONG_MUL
     assert data["summary"].startswith("gradient failure")
     (entry,) = entries(tmp_path)
-    assert entry.expression == SQUARE and entry.point == (1.5,) and entry.path == path
+    assert entry.case == verdict.case and entry.case.expression == SQUARE and entry.path == path
+    assert data["severity"] == "bug" and data["format"] == "gradtrio.corpus/2"
 
 
-def test_the_options_a_case_needs_are_saved(tmp_path):
+def test_the_case_is_saved_with_its_family_and_rules(tmp_path):
     zero_grads = Engine.load(f"{ENGINES / 'zero_grads.py'}:Value")
-    verdict = judge(zero_grads, RELU_AT_KINK, (0.0,), exact_kinks=True)
+    case = Case(RELU_AT_KINK, (0.0,), "kink", Rules(max_magnitude=1e6))
+    verdict = judge(zero_grads, case)
     assert verdict.failed
     save(tmp_path, verdict, "zero_grads")
     (entry,) = entries(tmp_path)
-    assert entry.options == {"exact_kinks": True}
+    assert entry.case == case
+    assert json.loads(entry.path.read_text())["rules"]["max_magnitude"] == 1e6
+    ((_, again),) = list(replay(zero_grads, tmp_path))
+    assert again.failed and again.case == case
+
+
+def test_a_file_of_the_first_format_still_replays_with_its_options(tmp_path):
+    old = {
+        "format": "gradtrio.corpus/1",
+        "expression": RELU_AT_KINK.to_dict(),
+        "point": [0.0],
+        "options": {"exact_kinks": True},
+        "kind": "gradient",
+        "engine": "zero_grads",
+        "summary": "",
+    }
+    (tmp_path / "case-old.json").write_text(json.dumps(old))
+    (entry,) = entries(tmp_path)
+    # Format 1 options were relative to the strict defaults of the time.
+    assert entry.case.rules == Rules(exact_kinks=True, max_magnitude=1e6, overflow_output=False)
+    zero_grads = Engine.load(f"{ENGINES / 'zero_grads.py'}:Value")
     ((_, again),) = list(replay(zero_grads, tmp_path))
     assert again.failed
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"format": "gradtrio.corpus/2", "expression": {}, "point": []}', "malformed case"),
+        ("[" * 200_000 + "]" * 200_000, "nested too deeply"),
+        (
+            '{"format": "gradtrio.corpus/1", "expression": {"format": "gradtrio.expression/1", '
+            '"inputs": 1, "nodes": []}, "point": [1.0], "options": []}',
+            "options=[]",
+        ),
+        (
+            '{"format": "gradtrio.corpus/2", "expression": {"format": "gradtrio.expression/1", '
+            '"inputs": 1, "nodes": []}, "point": [1.0], "rules": {"margin": "wide"}}',
+            "margin=",
+        ),
+    ],
+    ids=["missing fields", "nested 200,000 deep", "options of the wrong type", "bad rule"],
+)
+def test_a_bad_file_is_one_line_naming_it_and_never_a_traceback(tmp_path, content, message):
+    (tmp_path / "bad.json").write_text(content)
+    (error,) = entries(tmp_path)
+    assert isinstance(error, CorpusError)
+    assert "bad.json" in str(error) and message in str(error) and "\n" not in str(error)
 
 
 def test_saving_the_same_case_twice_writes_one_file(tmp_path):
@@ -73,15 +122,15 @@ def test_corrupt_and_foreign_files_are_named_and_the_rest_still_replays(tmp_path
     assert any("other-tool.json" in e and "not a gradtrio corpus file" in e for e in errors)
     assert all("\n" not in e for e in errors)
     (replayed,) = [i for i in items if not isinstance(i, CorpusError)]
-    assert replayed[1].kind == "gradient"
+    assert replayed[1].kind == Kind.GRADIENT
 
 
 def test_a_run_replays_the_corpus_first_and_catches_the_planted_bug(tmp_path):
     save(tmp_path, failing(Expression(2, (Node("mul", (0, 1)),)), (0.5, -2.0)), WRONG_MUL)
     result = run(Engine.load(WRONG_MUL), examples=1, deep=0, progress=False, corpus=tmp_path)
     assert result.family_counts["corpus"] == 1
-    assert result.replayed and result.replayed[0][1].kind == "gradient"
-    assert result.to_json()["failures"][0]["corpus_file"].endswith(".json")
+    assert result.replayed and result.replayed[0][1].kind == Kind.GRADIENT
+    assert result.origin(result.failures[0]).endswith(".json")
 
 
 def test_a_run_saves_new_failures_and_our_engine_passes_them(tmp_path):
@@ -119,7 +168,7 @@ def test_replay_command_fails_on_the_buggy_engine_and_passes_on_ours(tmp_path):
     assert "broken.json" in bad.stderr and "Traceback" not in bad.stderr
     ours = replay_cli()
     assert ours.returncode == 2  # every case passes, but one file could not be read
-    assert "all pass" in ours.stdout
+    assert "no bugs (0 finding(s))" in ours.stdout
 
 
 def test_cli_saves_to_corpus_dir_and_replays_it_first_unless_no_corpus(tmp_path, capsys):

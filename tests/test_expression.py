@@ -6,6 +6,7 @@ import math
 
 import pytest
 from gradtrio.checks import resolve_engine
+from gradtrio.checks.picture import expression_dot
 from gradtrio.strategies import Expression, Node, cases, expressions
 from hypothesis import given
 
@@ -40,7 +41,7 @@ def test_snippet_keeps_reflected_constants_on_their_side():
 
 def test_dot_marks_highlighted_nodes():
     e = Expression(1, (Node("mul", (0, 0)), Node("tanh", (1,))))
-    dot = e.to_dot(point=[1.5], highlight=[1])
+    dot = expression_dot(e, point=[1.5], highlight=[1])
     assert dot.startswith("digraph")
     assert 'n1 [label="n1 = x0 * x0", shape=ellipse, color=red' in dot
     assert "x0 -> n1;" in dot and "n1 -> n2;" in dot

@@ -8,6 +8,7 @@ from pathlib import Path
 import gradtrio.checks.runner
 import pytest
 from gradtrio.checks.engine import Engine
+from gradtrio.checks.outcome import Status
 from gradtrio.checks.runner import run
 from gradtrio.checks.verdict import judge
 from gradtrio.strategies.expression import Expression, Node
@@ -70,7 +71,7 @@ def test_the_original_loaded_like_a_mutant_passes_the_checks():
     )
     for point in [(0.3, -1.2), (-2.0, 0.5), (1.5, 1.5)]:
         verdict = judge(engine, shared, point)
-        assert verdict.status == "pass", verdict.reason
+        assert verdict.status == Status.PASS, verdict.reason
     result = run(engine, examples=60, run_seed=SEED, deep=0, progress=False)
     assert result.passed, [v.reason for v in result.failures]
 

@@ -43,8 +43,8 @@ def test_the_battery_passes_on_our_engine(pytester):
     )
     result.stdout.fnmatch_lines(
         [
-            "gradtrio: gradtrio.autograd:Value*; rerun with --gradtrio-engine gradtrio.autograd:Value"
-            " --gradtrio-seed 3",
+            "gradtrio: gradtrio.autograd:Value*; rerun with --gradtrio-engine "
+            "gradtrio.autograd:Value --gradtrio-seed 3",
             "gradtrio::interior PASSED*",
         ]
     )

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from gradtrio.checks.engine import Engine
-from gradtrio.checks.picture import clear_reports, to_dot, write_failure
+from gradtrio.checks.outcome import Kind
+from gradtrio.checks.picture import new_run_directory, to_dot, write_failure
 from gradtrio.checks.report import example_line, format_verdict, reproducer
 from gradtrio.checks.verdict import judge
-from gradtrio.strategies import Case, Expression, Node, cases
+from gradtrio.strategies import Case, Expression, Node, Rules, cases
 from hypothesis import Phase, example, given, settings
 
 ENGINES = Path(__file__).parent / "engines"
@@ -30,19 +31,20 @@ def engine():
 @pytest.fixture(scope="module")
 def verdict(engine):
     verdict = judge(engine, PRODUCT_PLUS, (1.5, -0.5))
-    assert verdict.kind == "gradient"
+    assert verdict.kind == Kind.GRADIENT
     return verdict
 
 
 def test_the_report_has_snippet_example_point_oracles_blame_and_symbolic_gradient(engine, verdict):
     report = format_verdict(verdict, engine=engine)
-    assert report.startswith(f"gradient failure in {WRONG_MUL}")
+    assert report.startswith(f"bug: gradient failure in {WRONG_MUL}")
     assert "point: x0=1.5, x1=-0.5" in report
     assert "blame: n2 (mul)" in report
     for row in ("engine ", "sympy ", "torch ", "fd ", "tolerance "):
         assert f"\n    {row}" in report
     assert "|error|" in report and "> tolerance" in report
     assert "expected, symbolically (SymPy): d/dx0 = x1 + 1; d/dx1 = x0" in report
+    assert "(user case)" in report
     assert "    " + example_line(verdict) in report
     assert (
         "\n".join("    " + line for line in reproducer(verdict, engine=engine).splitlines())
@@ -86,6 +88,7 @@ def test_the_example_line_replays_the_case_in_a_given_test(verdict):
         "cases": cases,
         "Case": Case,
         "Expression": Expression,
+        "Rules": Rules,
         "seen": seen,
     }
     source = "\n".join(
@@ -102,11 +105,19 @@ def test_the_example_line_replays_the_case_in_a_given_test(verdict):
     assert seen == [Case(PRODUCT_PLUS, (1.5, -0.5))]
 
 
-def test_a_kink_case_keeps_its_option_in_the_example_line():
+def test_rules_other_than_the_defaults_are_spelled_out_in_the_example_line():
     zero_grads = Engine.load(f"{ENGINES / 'zero_grads.py'}:Value")
     at_kink = Expression(1, (Node("relu", (0,)), Node("add", (1, 0))))
-    line = example_line(judge(zero_grads, at_kink, (0.0,), exact_kinks=True))
-    assert line.endswith("(0.0,), exact_kinks=True))")
+    default = example_line(judge(zero_grads, at_kink, (0.0,)))
+    assert default.endswith("(0.0,)))")
+    narrow = Case(at_kink, (0.5,), "kink", Rules(max_magnitude=1e6))
+    line = example_line(judge(zero_grads, narrow))
+    assert line.endswith("(0.5,), 'kink', Rules(max_magnitude=1000000.0)))")
+    rebuilt = eval(
+        line.removeprefix("@example(")[:-1],
+        {"Case": Case, "Expression": Expression, "Rules": Rules},
+    )
+    assert rebuilt == narrow
 
 
 def test_the_dot_picture_marks_the_blamed_node(verdict):
@@ -128,21 +139,15 @@ def test_failure_files_are_written_with_svg_when_graphviz_is_there(engine, verdi
     assert "blame: n2 (mul)" in (tmp_path / "failure-1.txt").read_text()
 
 
-def test_clearing_old_reports_leaves_other_files_alone(tmp_path):
-    for name in (
-        "failure-3.txt",
-        "failure-3.svg",
-        "notes.txt",
-        "failure-summary.txt",
-        "my-failure-1.py",
-    ):
-        (tmp_path / name).write_text("x")
-    clear_reports(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "failure-summary.txt",
-        "my-failure-1.py",
-        "notes.txt",
-    ]
+def test_each_run_gets_a_directory_of_its_own_and_latest_points_at_the_newest(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    first = new_run_directory(tmp_path, 3)
+    (first / "failure-1.txt").write_text("first run")
+    second = new_run_directory(tmp_path, 3)
+    assert first != second and first.parent == second.parent == tmp_path
+    assert (first / "failure-1.txt").read_text() == "first run"
+    assert (tmp_path / "latest").resolve() == second.resolve()
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 def test_a_deep_failure_is_reported_quickly_and_abbreviated():
@@ -181,10 +186,11 @@ def test_cli_report_dir_gets_one_set_of_files_per_failure(tmp_path):
         timeout=300,
     )
     assert done.returncode == 1, done.stderr
-    names = {p.name for p in tmp_path.iterdir()}
-    assert {"notes.txt", "failure-1.txt", "failure-1.dot", "failure-1.py"} <= names
+    latest = tmp_path / "latest"
+    names = {p.name for p in latest.iterdir()}
+    assert {"failure-1.txt", "failure-1.dot", "failure-1.py"} <= names
     assert (tmp_path / "notes.txt").read_text() == "mine"
-    assert "report(s) in" in done.stderr
+    assert f"report(s) in {latest.resolve()}" in done.stderr
 
 
 def test_the_snippet_loads_an_engine_file_whose_name_is_no_module_name(tmp_path):

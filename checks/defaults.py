@@ -1,0 +1,11 @@
+"""Defaults that the command line needs before anything heavy is imported (``--help`` and
+usage errors answer without torch or SymPy)."""
+
+from pathlib import Path
+
+__all__ = ["DEFAULT_CORPUS", "DEFAULT_ENGINE", "DEFAULT_REPORT_DIR", "DEFAULT_TIMEOUT"]
+
+DEFAULT_ENGINE = "gradtrio.autograd:Value"
+DEFAULT_CORPUS = Path(".gradtrio/corpus")
+DEFAULT_REPORT_DIR = Path("gradtrio-report")
+DEFAULT_TIMEOUT = 10.0

@@ -1,0 +1,161 @@
+"""The search: Hypothesis draws cases from a strategy, each is judged, and failures are shrunk by
+Hypothesis within a time budget.
+
+The smallest failing verdict of each distinct finding is recorded as it is met, so that a search
+cut short by its budget (or by a shrink that Hypothesis abandons) still ends with what it found.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.outcome import Skip
+from gradtrio.checks.verdict import Verdict, judge
+from gradtrio.strategies.case import Case
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException, HypothesisWarning
+
+__all__ = ["SearchResult", "finding_key", "search"]
+
+
+@dataclass
+class SearchResult:
+    """What one search judged and found."""
+
+    examples: int = 0
+    shared: int = 0
+    skipped: Counter[Skip] = field(default_factory=Counter)
+    op_counts: Counter[str] = field(default_factory=Counter)
+    family_counts: Counter[str] = field(default_factory=Counter)
+    failures: list[Verdict] = field(default_factory=list)
+    cut_short: list[str] = field(default_factory=list)
+
+    def count(self, case: Case) -> None:
+        self.examples += 1
+        self.family_counts[case.family] += 1
+        self.shared += case.expression.has_shared_node()
+        self.op_counts.update(node.op for node in case.expression.nodes)
+
+    def merge(self, other: SearchResult) -> None:
+        self.examples += other.examples
+        self.shared += other.shared
+        self.skipped.update(other.skipped)
+        self.op_counts.update(other.op_counts)
+        self.family_counts.update(other.family_counts)
+        self.failures += other.failures
+        self.cut_short += other.cut_short
+
+
+def finding_key(verdict: Verdict) -> tuple[object, ...]:
+    """Two failures with the same key are the same finding (one is kept, the smallest)."""
+    blame = verdict.blame
+    culprit = None if blame is None else (blame.culprit, blame.op)
+    limitation = None if verdict.limitation is None else verdict.limitation.kind
+    return (verdict.kind, verdict.severity, culprit, limitation)
+
+
+class _Failed(AssertionError):
+    """Raised inside the Hypothesis test so that it shrinks the case; one class per finding."""
+
+
+class _OutOfTime(Exception):
+    """Raised inside the Hypothesis test once the search's budget is spent."""
+
+
+_classes: dict[tuple[object, ...], type[_Failed]] = {}
+
+
+def _failure_class(key: tuple[object, ...]) -> type[_Failed]:
+    # Hypothesis tells distinct bugs apart by exception type and place: one type per finding.
+    if key not in _classes:
+        _classes[key] = type(f"_Failed{len(_classes)}", (_Failed,), {})
+    return _classes[key]
+
+
+def search(
+    engine: Engine,
+    strategy: st.SearchStrategy[Case],
+    *,
+    examples: int,
+    seed_value: int = 0,
+    shrink: bool = True,
+    budget: float | None = None,
+    shrink_budget: float | None = None,
+    on_case: Callable[[], None] = lambda: None,
+) -> SearchResult:
+    """Judge ``examples`` cases drawn from ``strategy`` with seed ``seed_value``.
+
+    ``budget`` (seconds) bounds the drawing and judging; ``shrink_budget`` bounds Hypothesis's
+    shrinking after the first failure. A search cut short says so in ``cut_short``.
+    """
+    result = SearchResult()
+    smallest: dict[tuple[object, ...], Verdict] = {}
+    start = time.monotonic()
+    first_failure: list[float] = []
+
+    def out_of_time() -> bool:
+        now = time.monotonic()
+        if first_failure and shrink_budget is not None and now - first_failure[0] > shrink_budget:
+            if "shrinking" not in result.cut_short:
+                result.cut_short.append("shrinking")
+            return True
+        if budget is not None and now - start > budget:
+            if "search" not in result.cut_short:
+                result.cut_short.append("search")
+            return True
+        return False
+
+    @seed(seed_value)
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=True,
+        phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+    )
+    @given(strategy)
+    def one_case(case: Case) -> None:
+        if out_of_time():
+            raise _OutOfTime
+        shrinking = bool(first_failure)
+        if not shrinking:
+            result.count(case)
+            on_case()
+        # Once a failure is found Hypothesis only shrinks: passing cases then need no FD.
+        verdict = judge(engine, case, with_fd=not shrinking)
+        if verdict.skip is not None and not shrinking:
+            result.skipped[verdict.skip] += 1
+        if verdict.failed:
+            key = finding_key(verdict)
+            best = smallest.get(key)
+            if best is None or len(case.expression.nodes) < len(best.expression.nodes):
+                smallest[key] = verdict
+            if not first_failure:
+                first_failure.append(time.monotonic())
+            raise _failure_class(key)()
+
+    try:
+        with warnings.catch_warnings():  # a 10,000-node case has a long repr; that is expected
+            warnings.simplefilter("ignore", HypothesisWarning)
+            one_case()
+    except (_Failed, _OutOfTime, HypothesisException, BaseExceptionGroup) as exc:
+        _reraise_foreign(exc)
+    result.failures = list(smallest.values())
+    return result
+
+
+def _reraise_foreign(exc: BaseException) -> None:
+    """Re-raise anything that is not ours or Hypothesis's own report of our failures."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            _reraise_foreign(inner)
+    elif not isinstance(exc, (_Failed, _OutOfTime, HypothesisException)):
+        raise exc

@@ -1,0 +1,91 @@
+"""How much a finding matters: a bug, a precision finding, or a warning.
+
+- bug: a wrong value or gradient at an ordinary point; an exception, None, NaN or a non-number
+  where every exact quantity of the case is finite.
+- warning: Python's own float semantics (``OverflowError`` where the exact result itself exceeds
+  float64, which gives inf), an engine raising exactly at a singular point of a derivative
+  formula (``x ** 0`` at 0), a kink convention other than PyTorch's, engine limitations.
+- precision: a result beyond the faithful-rounding bound but within what a reasonable float64
+  formula of the same ops may lose (cancellation, underflow to zero): digits lost, not a wrong
+  derivative.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from gradtrio.checks.outcome import Severity
+from gradtrio.strategies.case import Case
+from gradtrio.strategies.domain import float_values
+from gradtrio.strategies.ops import OPS
+
+if TYPE_CHECKING:
+    from gradtrio.checks.oracle_sympy import Reference
+    from gradtrio.checks.verdict import Mismatch
+
+__all__ = ["crash_severity", "mismatch_severity", "singular_nodes"]
+
+_ARITHMETIC = ("OverflowError", "ZeroDivisionError", "ValueError")
+
+
+def singular_nodes(case: Case) -> list[int]:
+    """Nodes whose operands lie exactly on a singular point of the op's derivative formula."""
+    values = float_values(case.expression, case.point)
+    found = []
+    for k, node in enumerate(case.expression.nodes, start=case.expression.n_inputs):
+        singular = OPS[node.op].singular
+        if singular is not None and singular(node.operands(values), node.form):
+            found.append(k)
+    return found
+
+
+def crash_severity(case: Case, ref: Reference | None, crash: Any) -> tuple[Severity, str]:
+    """The severity of an engine exception, and a note for the reason ("" for a bug)."""
+    error = getattr(crash, "error", "")
+    node = getattr(crash, "node", None)
+    e = case.expression
+    if error == "OverflowError" and node is not None:
+        exact = float_values(e, case.point)[node]
+        if math.isinf(exact):
+            return Severity.WARNING, (
+                f" (Python float semantics: the exact value of {e.name(node)} exceeds float64; "
+                "float64 arithmetic and PyTorch give inf there)"
+            )
+    if error in _ARITHMETIC:
+        singular = singular_nodes(case)
+        if singular:
+            names = ", ".join(f"{e.name(k)} = {e.node_source(k)}" for k in singular)
+            return Severity.WARNING, (
+                f" (exactly at a singular point of a derivative formula: {names} at "
+                f"{_point(case)}; PyTorch float64 gives the exact derivative there)"
+            )
+    return Severity.BUG, ""
+
+
+def _point(case: Case) -> str:
+    return ", ".join(f"{case.expression.name(i)}={x!r}" for i, x in enumerate(case.point))
+
+
+def mismatch_severity(ref: Reference, mismatches: Sequence[Mismatch], *, forward: bool) -> Severity:
+    """A wrong value or gradient is a bug unless every mismatch lies within the precision bound
+    of the reference (digits lost by a reasonable formula, see the module docstring)."""
+    bounds = getattr(ref, "precision_bounds", None)
+    if bounds is None:
+        return Severity.BUG
+    return (
+        Severity.PRECISION
+        if all(_within(m, bounds, ref, forward) for m in mismatches)
+        else Severity.BUG
+    )
+
+
+def _within(m: Mismatch, bounds: Any, ref: Reference, forward: bool) -> bool:
+    value_bounds, grad_bounds = bounds
+    if forward:
+        tolerance = value_bounds[-1]
+    else:
+        index = next(i for i in range(ref.n_inputs) if f"x{i}" == m.what)
+        tolerance = grad_bounds[index]
+    return math.isfinite(m.engine) and abs(m.engine - m.expected) <= tolerance
