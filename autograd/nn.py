@@ -54,7 +54,11 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"expected nin={len(self.w)} inputs, got len(x)={len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)  # noqa: B905 (checked above)
+        # The graph of micrograd's sum((wi * xi for ...), b): b + w0 x0, then + w1 x1, and so on.
+        # A plain loop builds it without resuming a generator for every term.
+        act = self.b
+        for wi, xi in zip(self.w, x):  # noqa: B905 (lengths checked above)
+            act = act + wi * xi
         if self.activation == "relu":
             return act.relu()
         if self.activation == "tanh":
