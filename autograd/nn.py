@@ -13,7 +13,15 @@ from gradtrio.autograd.engine import Value
 
 __all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron"]
 
-ACTIVATIONS = ("relu", "tanh", "linear")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "linear")
+_NAMES = {
+    "relu": "ReLU",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "leaky_relu": "LeakyReLU",
+    "softplus": "Softplus",
+    "linear": "Linear",
+}
 
 
 class Module:
@@ -31,7 +39,8 @@ class Neuron(Module):
     """``activation(w . x + b)`` with ``nin`` weights drawn from uniform(-1, 1) and ``b = 0``.
 
     ``nonlin=False`` makes the neuron linear whatever ``activation`` says (micrograd's switch);
-    ``activation`` is one of ``"relu"`` (default), ``"tanh"``, ``"linear"``.
+    ``activation`` names the Value method applied to the sum: ``"relu"`` (default), ``"tanh"``,
+    ``"sigmoid"``, ``"leaky_relu"`` (slope 0.01), ``"softplus"``, or ``"linear"`` for none.
     """
 
     def __init__(
@@ -59,18 +68,15 @@ class Neuron(Module):
         act = self.b
         for wi, xi in zip(self.w, x):  # noqa: B905 (lengths checked above)
             act = act + wi * xi
-        if self.activation == "relu":
-            return act.relu()
-        if self.activation == "tanh":
-            return act.tanh()
-        return act
+        if self.activation == "linear":
+            return act
+        return getattr(act, self.activation)()
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
     def __repr__(self) -> str:
-        kind = {"relu": "ReLU", "tanh": "Tanh", "linear": "Linear"}[self.activation]
-        return f"{kind}Neuron({len(self.w)})"
+        return f"{_NAMES[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
