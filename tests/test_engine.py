@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from gradtrio.autograd import Value
+from gradtrio.autograd.engine import _node
 
 
 def torch_leaf(x: float) -> torch.Tensor:
@@ -636,6 +637,25 @@ def test_a_chain_of_a_million_nodes_back_propagates_without_recursion() -> None:
         y = y + 1e-7
     y.backward()
     assert x.grad == pytest.approx(c**500_000, rel=1e-9)
+
+
+def test_a_node_shared_by_both_operands_at_every_level_is_visited_once() -> None:
+    # y = y + y sixty times: each node is both parents of the next, so a sort that expanded a
+    # node once per path would take 2**60 steps; d y/dx = 2**60, exact in floating point.
+    x = Value(1.0)
+    y = x
+    for _ in range(60):
+        y = y + y
+    y.backward()
+    assert x.grad == 2.0**60
+
+
+def test_a_node_with_more_than_two_parents_gets_every_gradient() -> None:
+    # No op makes one today, but backward's loop takes any number of parents.
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    out = _node(a.data + 2 * b.data + 3 * c.data, (a, b, c), (1.0, 2.0, 3.0), "dot")
+    (out * 2.0).backward()
+    assert (a.grad, b.grad, c.grad) == (2.0, 4.0, 6.0)
 
 
 def test_zero_grad_zeroes_every_node_of_the_graph() -> None:
