@@ -389,8 +389,8 @@ class Value:
             elif len(prev) == 1:
                 prev[0].grad += g * node._local[0]
             elif prev:  # no op has more parents today; were one added, it would still be right
-                for parent, local in zip(prev, node._local):  # noqa: B905 (equal lengths)
-                    parent.grad += g * local
+                for c, dc in zip(prev, node._local):  # noqa: B905 (equal lengths)
+                    c.grad += g * dc
         for leaf, grad in zip(leaves, held):  # noqa: B905 (equal lengths)
             leaf.grad += grad
 
