@@ -422,7 +422,7 @@ def _topological_order(root: Value) -> list[Value]:
     while stack:
         node = pop()
         if node is None:  # every parent of the node below it has been emitted
-            emit(pop())
+            emit(pop())  # type: ignore[arg-type]  # below a None there is always a node
             continue
         if node in seen:
             continue
