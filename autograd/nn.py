@@ -13,7 +13,15 @@ from gradtrio.autograd.engine import Value
 
 __all__ = ["ACTIVATIONS", "Layer", "MLP", "Module", "Neuron"]
 
-ACTIVATIONS = ("relu", "tanh", "linear")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "linear")
+_NAMES = {
+    "relu": "ReLU",
+    "tanh": "Tanh",
+    "sigmoid": "Sigmoid",
+    "leaky_relu": "LeakyReLU",
+    "softplus": "Softplus",
+    "linear": "Linear",
+}
 
 
 class Module:
@@ -31,7 +39,8 @@ class Neuron(Module):
     """``activation(w . x + b)`` with ``nin`` weights drawn from uniform(-1, 1) and ``b = 0``.
 
     ``nonlin=False`` makes the neuron linear whatever ``activation`` says (micrograd's switch);
-    ``activation`` is one of ``"relu"`` (default), ``"tanh"``, ``"linear"``.
+    ``activation`` names the Value method applied to the sum: ``"relu"`` (default), ``"tanh"``,
+    ``"sigmoid"``, ``"leaky_relu"`` (slope 0.01), ``"softplus"``, or ``"linear"`` for none.
     """
 
     def __init__(
@@ -54,19 +63,20 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"expected nin={len(self.w)} inputs, got len(x)={len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)  # noqa: B905 (checked above)
-        if self.activation == "relu":
-            return act.relu()
-        if self.activation == "tanh":
-            return act.tanh()
-        return act
+        # The graph of micrograd's sum((wi * xi for ...), b): b + w0 x0, then + w1 x1, and so on.
+        # A plain loop builds it without resuming a generator for every term.
+        act = self.b
+        for wi, xi in zip(self.w, x):  # noqa: B905 (lengths checked above)
+            act = act + wi * xi
+        if self.activation == "linear":
+            return act
+        return getattr(act, self.activation)()
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
     def __repr__(self) -> str:
-        kind = {"relu": "ReLU", "tanh": "Tanh", "linear": "Linear"}[self.activation]
-        return f"{kind}Neuron({len(self.w)})"
+        return f"{_NAMES[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):

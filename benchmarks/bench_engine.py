@@ -1,12 +1,13 @@
-"""Time this engine against micrograd 0.1.0 on the same MLP loss graph, and on a deep chain.
+"""Time this engine against micrograd 0.1.0 on one MLP training step, and on a deep chain.
 
-    python benchmarks/bench_engine.py [--reps 15] [--chain 1000000] [--seed 0]
+    python benchmarks/bench_engine.py [--reps 20] [--chain 1000000] [--seed 0]
 
-Both engines run one builder, parametrized by the Value class, over the same weights and
-data; it uses only ops that add exactly one node in both engines (Value + Value, Value * Value,
-relu, ** 2), so the two graphs are identical node for node. Each figure is the best of
-``--reps`` runs, first with Python's cycle collector on (the default; it rescans live graphs as
-they grow) and then off. Needs ``pip install micrograd==0.1.0`` (the ``bench`` extra).
+The step is the one a micrograd user writes: ``MLP(16, [32, 32, 1])`` from each library's own
+``nn`` module (micrograd's weights overwritten with ours, so the two compute the same numbers),
+8 samples given as leaf Values, the loss ``sum(((out - 1.0) ** 2 for out in outs), Value(0.0))``,
+then ``loss.backward()``. Each figure is the best of ``--reps`` steps, with Python's cycle
+collector on (the default) and then off; the engines take turns within each repetition, so that
+a noisy neighbour on the machine slows both alike. Needs ``pip install micrograd==0.1.0``.
 """
 
 from __future__ import annotations
@@ -22,52 +23,50 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from gradtrio.autograd import Value
+from gradtrio.autograd import MLP, Value
 from micrograd.engine import Value as MicrogradValue
+from micrograd.nn import MLP as MicrogradMLP
 
-SIZES = (16, 32, 32, 1)
-SAMPLES = 8
-
-
-def make_problem(seed: int) -> tuple[list[list[tuple[list[float], float]]], list, list]:
-    """Plain-float weights (per layer, per neuron: weights and bias), inputs and targets."""
-    rng = random.Random(seed)
-    layers = [
-        [([rng.uniform(-1, 1) for _ in range(nin)], rng.uniform(-1, 1)) for _ in range(nout)]
-        for nin, nout in zip(SIZES, SIZES[1:], strict=False)
-    ]
-    xs = [[rng.uniform(-1, 1) for _ in range(SIZES[0])] for _ in range(SAMPLES)]
-    ys = [rng.uniform(-1, 1) for _ in range(SAMPLES)]
-    return layers, xs, ys
+NIN, NOUTS, SAMPLES = 16, [32, 32, 1], 8
 
 
-def make_leaves(value_cls: Callable[[float], Any], problem: tuple) -> tuple:
-    """The problem's numbers as leaf Values of ``value_cls`` (targets negated, see module doc)."""
-    layers, xs, ys = problem
-    params = [[([value_cls(w) for w in ws], value_cls(b)) for ws, b in layer] for layer in layers]
-    inputs = [[value_cls(v) for v in x] for x in xs]
-    neg_targets = [value_cls(-y) for y in ys]
-    return params, inputs, neg_targets
+@dataclass
+class Engine:
+    """One library under test: its Value class and an MLP of it holding the shared weights."""
+
+    name: str
+    value: Callable[[float], Any]
+    model: Any
 
 
-def mlp_loss(params: list, inputs: list, neg_targets: list) -> Any:
-    """Sum of squared errors of a ReLU MLP (last layer linear), written once for both engines."""
-    loss = None
-    last = len(params) - 1
-    for x, neg_y in zip(inputs, neg_targets, strict=True):
-        for i, layer in enumerate(params):
-            out = []
-            for ws, b in layer:
-                act = b
-                for w, xi in zip(ws, x, strict=True):
-                    act = act + w * xi
-                out.append(act.relu() if i != last else act)
-            x = out
-        err = (x[0] + neg_y) ** 2
-        loss = err if loss is None else loss + err
-    return loss
+def make_engines(seed: int) -> list[Engine]:
+    ours = MLP(NIN, NOUTS, rng=random.Random(seed))
+    theirs = MicrogradMLP(NIN, NOUTS)
+    # Same parameter order in both libraries: per neuron its weights, then its bias.
+    for p, q in zip(ours.parameters(), theirs.parameters(), strict=True):
+        q.data = p.data
+    return [Engine("autograd", Value, ours), Engine("micrograd 0.1.0", MicrogradValue, theirs)]
+
+
+def make_inputs(seed: int) -> list[list[float]]:
+    rng = random.Random(seed + 1)
+    return [[rng.uniform(-1.0, 1.0) for _ in range(NIN)] for _ in range(SAMPLES)]
+
+
+def step(engine: Engine, xs: list[list[float]]) -> tuple[Any, float, float]:
+    """One forward and backward pass: the loss, and the seconds each took."""
+    V = engine.value
+    inputs = [[V(v) for v in x] for x in xs]  # as micrograd's demo: inputs are leaves
+    t0 = time.perf_counter()
+    outs = [engine.model(x) for x in inputs]
+    loss = sum(((out - 1.0) ** 2 for out in outs), V(0.0))
+    t1 = time.perf_counter()
+    loss.backward()
+    t2 = time.perf_counter()
+    return loss, t1 - t0, t2 - t1
 
 
 def count_nodes(root: Any) -> int:
@@ -82,64 +81,66 @@ def count_nodes(root: Any) -> int:
     return len(seen)
 
 
-ENGINES: tuple[tuple[str, Callable[[float], Any]], ...] = (
-    ("autograd", Value),
-    ("micrograd 0.1.0", MicrogradValue),
-)
-
-
 @contextlib.contextmanager
 def cycle_collector(enabled: bool) -> Iterator[None]:
     """Run the block with Python's cycle collector on or off, restoring its state after."""
     was_enabled = gc.isenabled()
-    if enabled:
-        gc.enable()
-    else:
-        gc.disable()
+    (gc.enable if enabled else gc.disable)()
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
-        else:
-            gc.disable()
+        (gc.enable if was_enabled else gc.disable)()
 
 
-def time_engines(problem: tuple, reps: int, *, collect: bool) -> dict[str, tuple]:
-    """Per engine: best forward and backward seconds, node count and loss.
+@dataclass
+class Best:
+    forward: float = math.inf
+    backward: float = math.inf
+    total: float = math.inf  # the best single step, not the sum of the two bests
 
-    The engines take turns within each repetition, so that a noisy neighbour on the machine
-    slows both alike.
-    """
-    leaves = {name: make_leaves(cls, problem) for name, cls in ENGINES}
-    best: dict[str, list[float]] = {name: [math.inf, math.inf] for name, _ in ENGINES}
-    facts: dict[str, tuple[int, float]] = {}
+
+def time_engines(engines: list[Engine], xs: list, reps: int, *, collect: bool) -> list[Best]:
+    best = [Best() for _ in engines]
     for _ in range(reps):
-        for name, _cls in ENGINES:
-            loss = None
-            gc.collect()
+        for engine, b in zip(engines, best, strict=True):
+            engine.model.zero_grad()
+            gc.collect()  # micrograd's closures make each graph cyclic garbage: free it untimed
             with cycle_collector(collect):
-                t0 = time.perf_counter()
-                loss = mlp_loss(*leaves[name])
-                t1 = time.perf_counter()
-                loss.backward()
-                t2 = time.perf_counter()
-            best[name][0] = min(best[name][0], t1 - t0)
-            best[name][1] = min(best[name][1], t2 - t1)
-            facts[name] = (count_nodes(loss), loss.data)
-    return {name: (*best[name], *facts[name]) for name, _ in ENGINES}
+                loss, fwd, bwd = step(engine, xs)
+            b.forward, b.backward = min(b.forward, fwd), min(b.backward, bwd)
+            b.total = min(b.total, fwd + bwd)
+            del loss
+    return best
 
 
-def print_mlp_table(results: dict[str, tuple]) -> None:
-    print(f"  {'':<22}{'forward ns/node':>16}{'backward ns/node':>18}{'total ms':>10}")
-    for name, (fwd, bwd, nodes, _) in results.items():
+def check_agreement(engines: list[Engine], xs: list) -> str:
+    """Loss, node count and the largest gradient difference between the two engines."""
+    results = []
+    for engine in engines:
+        engine.model.zero_grad()
+        loss, _, _ = step(engine, xs)
+        grads = [p.grad for p in engine.model.parameters()]
+        results.append((loss.data, count_nodes(loss), grads))
+    (l0, n0, g0), (l1, n1, g1) = results
+    diff = max(abs(a - b) for a, b in zip(g0, g1, strict=True))
+    return (
+        f"loss {l0:.12g} vs {l1:.12g}; nodes {n0} vs {n1} (micrograd makes `out - 1.0` two nodes);"
+        f" largest gradient difference {diff:.1e}"
+    )
+
+
+def print_table(engines: list[Engine], best: list[Best]) -> None:
+    print(f"  {'':<24}{'forward ms':>11}{'backward ms':>13}{'total ms':>10}")
+    for engine, b in zip(engines, best, strict=True):
         print(
-            f"  {name:<22}{fwd / nodes * 1e9:>16.0f}{bwd / nodes * 1e9:>18.0f}"
-            f"{(fwd + bwd) * 1e3:>10.1f}"
+            f"  {engine.name:<24}{b.forward * 1e3:>11.2f}{b.backward * 1e3:>13.2f}"
+            f"{b.total * 1e3:>10.2f}"
         )
-    (of, ob, *_), (mf, mb, *_) = results["autograd"], results["micrograd 0.1.0"]
-    ratios = f"{mf / of:>15.2f}x{mb / ob:>17.2f}x{(mf + mb) / (of + ob):>9.2f}x"
-    print(f"  {'micrograd / autograd':<22}{ratios}")
+    o, m = best
+    print(
+        f"  {'micrograd / autograd':<24}{m.forward / o.forward:>10.2f}x"
+        f"{m.backward / o.backward:>12.2f}x{m.total / o.total:>9.2f}x"
+    )
 
 
 def chain(n: int) -> tuple[Value, Value]:
@@ -151,35 +152,7 @@ def chain(n: int) -> tuple[Value, Value]:
     return x, y
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=15, help="repetitions, best is kept")
-    parser.add_argument("--chain", type=int, default=1_000_000, help="nodes in the deep chain")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-
-    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()})")
-    print(f"Machine {platform.platform()}, {platform.machine()}, {platform.processor() or '?'}")
-    if hasattr(os, "getloadavg"):  # other work on the machine makes every figure noisier
-        print(f"Load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    print()
-
-    problem = make_problem(args.seed)
-    sizes = "-".join(map(str, SIZES))
-    print(f"MLP {sizes} over {SAMPLES} samples, sum of squared errors, best of {args.reps}")
-    for collect in (True, False):
-        results = time_engines(problem, args.reps, collect=collect)
-        if collect:
-            facts = ", ".join(
-                f"{name} {nodes} nodes, loss {loss:.9f}"
-                for name, (*_, nodes, loss) in results.items()
-            )
-            print(f"  {facts}")
-        print("Cycle collector on (Python's default)" if collect else "Cycle collector off")
-        print_mlp_table(results)
-    print()
-
-    n = args.chain
+def print_chain(n: int) -> None:
     gc.collect()
     t0 = time.perf_counter()
     x, y = chain(n)
@@ -196,8 +169,34 @@ def main(argv: list[str] | None = None) -> None:
     y.backward()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    print(f"  peak memory (tracemalloc, build + backward) {peak / 2**20:.0f} MiB")
-    print(f"  = {peak / n:.0f} bytes per node")
+    print(
+        f"  peak memory (tracemalloc, build + backward) {peak / 2**20:.0f} MiB"
+        f" = {peak / n:.0f} bytes per node"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=20, help="repetitions, best is kept")
+    parser.add_argument("--chain", type=int, default=1_000_000, help="nodes in the deep chain")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    print(f"Python {sys.version.split()[0]} ({platform.python_implementation()})")
+    print(f"Machine {platform.platform()}, {platform.machine()}, {platform.processor() or '?'}")
+    if hasattr(os, "getloadavg"):  # other work on the machine makes every figure noisier
+        print(f"Load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print()
+
+    engines, xs = make_engines(args.seed), make_inputs(args.seed)
+    print(f"MLP({NIN}, {NOUTS}) over {SAMPLES} samples, one training step, best of {args.reps}")
+    print(f"  {check_agreement(engines, xs)}")
+    for collect in (True, False):
+        print("Cycle collector on (Python's default)" if collect else "Cycle collector off")
+        print_table(engines, time_engines(engines, xs, args.reps, collect=collect))
+    print()
+    if args.chain:
+        print_chain(args.chain)
 
 
 if __name__ == "__main__":

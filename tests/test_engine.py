@@ -7,9 +7,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
 import pytest
 import torch
+import torch.nn.functional as F
 from gradtrio.autograd import Value
+from gradtrio.autograd.engine import _node
 
 
 def torch_leaf(x: float) -> torch.Tensor:
@@ -21,13 +24,19 @@ def torch_grad(t: torch.Tensor) -> float:
     return 0.0 if t.grad is None else t.grad.item()
 
 
-def engine_and_torch(fn: Callable[..., Any], *point: float) -> tuple[tuple, tuple]:
-    """``fn`` at ``point`` in both engines: (value, grads) from this engine and from PyTorch."""
+def engine_and_torch(
+    fn: Callable[..., Any], *point: float, torch_fn: Callable[..., Any] | None = None
+) -> tuple[tuple, tuple]:
+    """``fn`` at ``point`` in both engines: (value, grads) from this engine and from PyTorch.
+
+    ``torch_fn`` is what PyTorch runs when its spelling differs (``F.softplus(x)`` for
+    ``x.softplus()``); by default it runs ``fn`` too.
+    """
     xs = [Value(p) for p in point]
     out = fn(*xs)
     out.backward()
     ts = [torch_leaf(p) for p in point]
-    tout = fn(*ts)
+    tout = (fn if torch_fn is None else torch_fn)(*ts)
     tout.backward()
     ours = (out.data, tuple(x.grad for x in xs))
     theirs = (tout.item(), tuple(torch_grad(t) for t in ts))
@@ -100,6 +109,7 @@ ANYWHERE: Points = [(-1.7,), (0.3,), (2.2,)]
 POSITIVE: Points = [(0.3,), (1.2,), (2.2,)]
 PAIRS: Points = [(1.3, -0.7), (-2.1, 0.4), (0.6, 1.9)]
 POSITIVE_BASE: Points = [(1.3, -0.7), (0.4, 2.1), (2.5, 1.9)]
+ABOVE_MINUS_ONE: Points = [(-0.7,), (0.3,), (2.2,)]
 
 OP_CASES: list[tuple[str, Callable[..., Any], Points]] = [
     ("x + y", lambda x, y: x + y, PAIRS),
@@ -119,6 +129,9 @@ OP_CASES: list[tuple[str, Callable[..., Any], Points]] = [
     ("x ** -2", lambda x: x**-2, ANYWHERE),
     ("x ** 2.5", lambda x: x**2.5, POSITIVE),
     ("x ** 0", lambda x: x**0, ANYWHERE),
+    ("x ** 0.0", lambda x: x**0.0, ANYWHERE),
+    ("x ** 1", lambda x: x**1, ANYWHERE),
+    ("x ** 2", lambda x: x**2, ANYWHERE),
     ("x ** y", lambda x, y: x**y, POSITIVE_BASE),
     ("2.5 ** x", lambda x: 2.5**x, ANYWHERE),
     ("0.5 ** x", lambda x: 0.5**x, ANYWHERE),
@@ -128,6 +141,13 @@ OP_CASES: list[tuple[str, Callable[..., Any], Points]] = [
     ("x.tanh()", lambda x: x.tanh(), ANYWHERE),
     ("x.sigmoid()", lambda x: x.sigmoid(), ANYWHERE),
     ("x.relu()", lambda x: x.relu(), ANYWHERE),
+    ("x.sqrt()", lambda x: x.sqrt(), POSITIVE),
+    ("x.abs()", lambda x: x.abs(), ANYWHERE),
+    ("abs(x)", lambda x: abs(x), ANYWHERE),
+    ("x.square()", lambda x: x.square(), ANYWHERE),
+    ("x.sin()", lambda x: x.sin(), ANYWHERE),
+    ("x.cos()", lambda x: x.cos(), ANYWHERE),
+    ("x.log1p()", lambda x: x.log1p(), ABOVE_MINUS_ONE),
     # Each function inside an expression, so that a dropped chain-rule factor shows.
     ("(x * y).exp() * y", lambda x, y: (x * y).exp() * y, PAIRS),
     ("(x * x + 1).log() * y", lambda x, y: (x * x + 1).log() * y, PAIRS),
@@ -135,6 +155,12 @@ OP_CASES: list[tuple[str, Callable[..., Any], Points]] = [
     ("(x * y).sigmoid() * y", lambda x, y: (x * y).sigmoid() * y, PAIRS),
     ("(x * y).relu() * y", lambda x, y: (x * y).relu() * y, PAIRS),
     ("(x * y) ** 3 * y", lambda x, y: (x * y) ** 3 * y, PAIRS),
+    ("(x * x + 1).sqrt() * y", lambda x, y: (x * x + 1).sqrt() * y, PAIRS),
+    ("(x * y).abs() * y", lambda x, y: (x * y).abs() * y, PAIRS),
+    ("(x * y).square() * y", lambda x, y: (x * y).square() * y, PAIRS),
+    ("(x * y).sin() * y", lambda x, y: (x * y).sin() * y, PAIRS),
+    ("(x * y).cos() * y", lambda x, y: (x * y).cos() * y, PAIRS),
+    ("(x * x).log1p() * y", lambda x, y: (x * x).log1p() * y, PAIRS),
     ("x * x (shared operand)", lambda x: x * x, ANYWHERE),
     ("t + t (shared operand)", lambda x: x.tanh() + x.tanh(), ANYWHERE),
     ("x * y / (x + y)", lambda x, y: x * y / (x + y), PAIRS),
@@ -152,9 +178,71 @@ def test_op_matches_torch(fn: Callable[..., Any], point: tuple[float, ...]) -> N
     assert_close(*engine_and_torch(fn, *point))
 
 
+def _c(c: float) -> torch.Tensor:
+    return torch.tensor(c, dtype=torch.float64)
+
+
+# Ops that PyTorch spells differently: (id, this engine's function, PyTorch's, points).
+SPELLED_CASES: list[tuple[str, Callable[..., Any], Callable[..., Any], Points]] = [
+    ("x.softplus()", lambda x: x.softplus(), F.softplus, [*ANYWHERE, (-15.0,), (19.5,)]),
+    ("x.leaky_relu()", lambda x: x.leaky_relu(), F.leaky_relu, ANYWHERE),
+    (
+        "x.leaky_relu(slope=0.2)",
+        lambda x: x.leaky_relu(slope=0.2),
+        lambda x: F.leaky_relu(x, 0.2),
+        ANYWHERE,
+    ),
+    ("x.leaky_relu(3)", lambda x: x.leaky_relu(3), lambda x: F.leaky_relu(x, 3.0), ANYWHERE),
+    ("x.max(y)", lambda x, y: x.max(y), torch.maximum, PAIRS),
+    ("x.min(y)", lambda x, y: x.min(y), torch.minimum, PAIRS),
+    ("x.max(0.5)", lambda x: x.max(0.5), lambda x: torch.maximum(x, _c(0.5)), ANYWHERE),
+    ("x.min(0.5)", lambda x: x.min(0.5), lambda x: torch.minimum(x, _c(0.5)), ANYWHERE),
+    ("x.max(1) (int)", lambda x: x.max(1), lambda x: torch.maximum(x, _c(1.0)), ANYWHERE),
+    (
+        "(x * y).softplus() * y",
+        lambda x, y: (x * y).softplus() * y,
+        lambda x, y: F.softplus(x * y) * y,
+        PAIRS,
+    ),
+    (
+        "(x * y).leaky_relu() * y",
+        lambda x, y: (x * y).leaky_relu() * y,
+        lambda x, y: F.leaky_relu(x * y) * y,
+        PAIRS,
+    ),
+    (
+        "(x * y).max(y * y) * y",
+        lambda x, y: (x * y).max(y * y) * y,
+        lambda x, y: torch.maximum(x * y, y * y) * y,
+        PAIRS,
+    ),
+    (
+        "(x * y).min(x + y) * y",
+        lambda x, y: (x * y).min(x + y) * y,
+        lambda x, y: torch.minimum(x * y, x + y) * y,
+        PAIRS,
+    ),
+]
+
+SPELLED_PARAMS = [
+    pytest.param(fn, torch_fn, point, id=f"{name} at {point}")
+    for name, fn, torch_fn, points in SPELLED_CASES
+    for point in points
+]
+
+
+@pytest.mark.parametrize(("fn", "torch_fn", "point"), SPELLED_PARAMS)
+def test_op_spelled_differently_in_torch_matches_torch(
+    fn: Callable[..., Any], torch_fn: Callable[..., Any], point: tuple[float, ...]
+) -> None:
+    assert_close(*engine_and_torch(fn, *point, torch_fn=torch_fn))
+
+
 def test_a_constant_is_not_a_node() -> None:
     x = Value(1.0)
     for out in (x + 2, 2 + x, x - 2, 2 - x, x * 2, 2 * x, x / 2, 2 / x, x**2, 2**x):
+        assert out._prev == (x,)
+    for out in (x.max(2), x.min(2.5), x.leaky_relu(0.5)):
         assert out._prev == (x,)
 
 
@@ -181,9 +269,24 @@ def test_an_unsupported_operand_raises_type_error(other: Any) -> None:
         lambda: other / x,
         lambda: x**other,
         lambda: other**x,
+        lambda: x.max(other),
+        lambda: x.min(other),
+        lambda: x.leaky_relu(other),
     ):
         with pytest.raises(TypeError):
             op()
+
+
+def test_max_min_and_leaky_relu_refuse_a_bad_argument_by_name() -> None:
+    x = Value(1.0)
+    with pytest.raises(
+        TypeError, match=r"^max\(other\): other must be a Value, int or float, not str$"
+    ):
+        x.max("a")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^min\(other\): .* not NoneType$"):
+        x.min(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^leaky_relu\(slope=Value"):
+        x.leaky_relu(Value(0.1))  # type: ignore[arg-type]
 
 
 # --- domain errors ---------------------------------------------------------------------------
@@ -215,6 +318,12 @@ DOMAIN_ERRORS = [
         id="Value(0) ** Value(2)",
     ),
     pytest.param(lambda: (-2.0) ** Value(1.0), "rpow(-2.0, x): base must be > 0", id="-2 ** Value"),
+    pytest.param(lambda: Value(-2.0).sqrt(), "sqrt(-2.0): input must be >= 0", id="sqrt(-2.0)"),
+    pytest.param(
+        lambda: Value(-5e-324).sqrt(), "sqrt(-5e-324): input must be >= 0", id="sqrt(-5e-324)"
+    ),
+    pytest.param(lambda: Value(-1.0).log1p(), "log1p(-1.0): input must be > -1", id="log1p(-1.0)"),
+    pytest.param(lambda: Value(-2.0).log1p(), "log1p(-2.0): input must be > -1", id="log1p(-2.0)"),
 ]
 
 
@@ -249,6 +358,12 @@ OVERFLOWS = [
     pytest.param(lambda x: 10.0**x, 400.0, id="10.0 ** x at 400"),
     pytest.param(lambda x: x * x, 1e200, id="x * x at 1e200"),
     pytest.param(lambda x: 1.0 / x, 1e-310, id="1 / x at 1e-310"),
+    pytest.param(lambda x: x**3, -1e103, id="x ** 3 at -1e103"),
+    pytest.param(lambda x: x**-2, 1e-200, id="x ** -2 at 1e-200"),
+    pytest.param(lambda x: x.square(), 1e200, id="square(1e200)"),
+    pytest.param(lambda x: x.square(), -1e308, id="square(-1e308)"),
+    pytest.param(lambda x: x.sqrt() * 1e308 * 1e308, 4.0, id="sqrt(4) * 1e308 * 1e308"),
+    pytest.param(lambda x: x.abs() * 1e308 * 10, -2.0, id="abs(-2) * 1e308 * 10"),
 ]
 
 
@@ -257,6 +372,26 @@ def test_overflow_gives_inf_like_torch(fn: Callable[[Any], Any], x: float) -> No
     (value, (grad,)), (t_value, (t_grad,)) = engine_and_torch(fn, x)
     assert math.isinf(value)
     assert (value, grad) == (t_value, t_grad)
+
+
+def test_max_passes_an_infinite_gradient_to_the_larger_side_like_torch() -> None:
+    ours, theirs = engine_and_torch(
+        lambda x: x.max(1.0) * 1e308 * 10,
+        2.0,
+        torch_fn=lambda x: torch.maximum(x, _c(1.0)) * 1e308 * 10,
+    )
+    assert ours == theirs == (math.inf, (math.inf,))
+
+
+def test_a_zero_local_derivative_times_an_infinite_gradient_is_nan_unlike_torch() -> None:
+    # The one generic rule, parent.grad += g * local, gives inf * 0 = NaN on the side that
+    # max (or relu) did not pick; PyTorch's backward masks that side to 0 instead.
+    x = Value(2.0)
+    (x.max(x * 0.5) * 1e308 * 10).backward()
+    assert math.isnan(x.grad)
+    t = torch_leaf(2.0)
+    (torch.maximum(t, t * 0.5) * 1e308 * 10).backward()
+    assert torch_grad(t) == math.inf
 
 
 def test_value_pow_value_overflow_gives_inf() -> None:
@@ -281,6 +416,50 @@ def test_sigmoid_far_left_is_exp() -> None:
     assert Value(-700.0).sigmoid().data == pytest.approx(math.exp(-700.0), rel=1e-15)
 
 
+def test_leaky_relu_of_a_huge_negative_input_overflows_to_minus_inf_like_torch() -> None:
+    ours, theirs = engine_and_torch(
+        lambda x: x.leaky_relu(10.0), -1e308, torch_fn=lambda x: F.leaky_relu(x, 10.0)
+    )
+    assert ours == theirs == (-math.inf, (10.0,))
+
+
+@pytest.mark.parametrize("x", [-1e308, -800.0, 800.0, 1e308])
+def test_softplus_is_finite_where_exp_would_overflow(x: float) -> None:
+    out = Value(x).softplus()
+    out.backward()
+    # softplus(x) = x + log1p(e^-x) rounds to x for x > 37, and to e^x, here 0, for x < -745.
+    assert (out.data, out._prev[0].grad) == ((x, 1.0) if x > 0 else (0.0, 0.0))
+
+
+SOFTPLUS_EXACT = [-745.0, -700.0, -30.0, -1e-8, 0.0, 1e-8, 20.5, 30.0, 36.0]
+
+
+@pytest.mark.parametrize("x", SOFTPLUS_EXACT)
+def test_softplus_and_its_derivative_are_correctly_rounded_to_two_ulps(x: float) -> None:
+    # Against 50-digit mpmath, not torch: past x = 20 torch returns x and a derivative of 1.
+    # Bound: e = exp(-|x|) and log1p(e) are within an ulp each, and they enter the sum or the
+    # quotient with a factor at most 1, so each result is within 2 ulps of the exact one.
+    with mpmath.workdps(50):
+        mx = mpmath.mpf(x)
+        value = float(mpmath.log1p(mpmath.exp(mx)))
+        slope = float(1 / (1 + mpmath.exp(-mx)))
+    out = Value(x).softplus()
+    out.backward()
+    grad = out._prev[0].grad
+    assert abs(out.data - value) <= 2 * math.ulp(value)
+    assert abs(grad - slope) <= 2 * math.ulp(slope)
+
+
+def test_softplus_keeps_what_torch_rounds_away_past_its_threshold() -> None:
+    # softplus(30) = 30 + 9.357e-14 and sigmoid(30) = 1 - 9.357e-14, both a float apart from
+    # torch's 30.0 and 1.0 (an ulp of 30 is 3.6e-15, one below 1 is 1.1e-16).
+    (value, (grad,)), (t_value, (t_grad,)) = engine_and_torch(
+        lambda x: x.softplus(), 30.0, torch_fn=F.softplus
+    )
+    assert (t_value, t_grad) == (30.0, 1.0)
+    assert value > 30.0 and grad < 1.0
+
+
 def test_relu_derivative_at_zero_is_zero() -> None:
     ours, theirs = engine_and_torch(lambda x: x.relu(), 0.0)
     assert ours == theirs == (0.0, (0.0,))
@@ -289,6 +468,108 @@ def test_relu_derivative_at_zero_is_zero() -> None:
 def test_sqrt_at_zero_has_infinite_derivative_like_torch() -> None:
     ours, theirs = engine_and_torch(lambda x: x**0.5, 0.0)
     assert ours == theirs == (0.0, (math.inf,))
+
+
+# Each convention at the point where it is a convention: (id, ours, torch's, point, expected).
+CONVENTIONS = [
+    ("sqrt at 0", lambda x: x.sqrt(), torch.sqrt, (0.0,), (0.0, (math.inf,))),
+    ("sqrt at -0.0", lambda x: x.sqrt(), torch.sqrt, (-0.0,), (-0.0, (-math.inf,))),
+    ("sqrt at inf", lambda x: x.sqrt(), torch.sqrt, (math.inf,), (math.inf, (0.0,))),
+    ("abs at 0", lambda x: x.abs(), torch.abs, (0.0,), (0.0, (0.0,))),
+    ("abs at -0.0", lambda x: abs(x), torch.abs, (-0.0,), (0.0, (0.0,))),
+    ("leaky_relu at 0", lambda x: x.leaky_relu(), F.leaky_relu, (0.0,), (0.0, (0.01,))),
+    (
+        "leaky_relu(0.2) at 0",
+        lambda x: x.leaky_relu(0.2),
+        lambda x: F.leaky_relu(x, 0.2),
+        (0.0,),
+        (0.0, (0.2,)),
+    ),
+    ("softplus at 0", lambda x: x.softplus(), F.softplus, (0.0,), (math.log(2.0), (0.5,))),
+    ("x.max(y) at a tie", lambda x, y: x.max(y), torch.maximum, (2.0, 2.0), (2.0, (0.5, 0.5))),
+    ("x.min(y) at a tie", lambda x, y: x.min(y), torch.minimum, (2.0, 2.0), (2.0, (0.5, 0.5))),
+    ("x.max(x)", lambda x: x.max(x), lambda x: torch.maximum(x, x), (2.0,), (2.0, (1.0,))),
+    ("x.min(x)", lambda x: x.min(x), lambda x: torch.minimum(x, x), (2.0,), (2.0, (1.0,))),
+    (
+        "x.max(2.0) at 2",
+        lambda x: x.max(2.0),
+        lambda x: torch.maximum(x, _c(2.0)),
+        (2.0,),
+        (2.0, (0.5,)),
+    ),
+    (
+        "x.min(2) at 2",
+        lambda x: x.min(2),
+        lambda x: torch.minimum(x, _c(2.0)),
+        (2.0,),
+        (2.0, (0.5,)),
+    ),
+    ("x ** 0 at 0", lambda x: x**0, None, (0.0,), (1.0, (0.0,))),
+    ("x ** 0.0 at 0", lambda x: x**0.0, None, (0.0,), (1.0, (0.0,))),
+    ("x ** 0 at -2", lambda x: x**0, None, (-2.0,), (1.0, (0.0,))),
+    ("x ** 1 at 0", lambda x: x**1, None, (0.0,), (0.0, (1.0,))),
+    ("x ** 2 at 0", lambda x: x**2, None, (0.0,), (0.0, (0.0,))),
+    ("x ** 3 at 0", lambda x: x**3, None, (0.0,), (0.0, (0.0,))),
+    ("x ** 3 at -2", lambda x: x**3, None, (-2.0,), (-8.0, (12.0,))),
+    ("x ** -2 at -2", lambda x: x**-2, None, (-2.0,), (0.25, (0.25,))),
+    ("log1p just above -1", lambda x: x.log1p(), torch.log1p, (-1 + 2**-53,), None),
+    ("log1p at inf", lambda x: x.log1p(), torch.log1p, (math.inf,), (math.inf, (0.0,))),
+]
+
+
+@pytest.mark.parametrize(
+    ("fn", "torch_fn", "point", "expected"),
+    [pytest.param(*case[1:], id=case[0]) for case in CONVENTIONS],
+)
+def test_convention_matches_torch_exactly(
+    fn: Callable[..., Any],
+    torch_fn: Callable[..., Any] | None,
+    point: tuple[float, ...],
+    expected: tuple | None,
+) -> None:
+    ours, theirs = engine_and_torch(fn, *point, torch_fn=torch_fn)
+    assert ours == theirs
+    if expected is not None:
+        assert ours == expected
+    # Equal floats can still differ in sign (0.0 == -0.0): compare the signs too.
+    signs = [math.copysign(1.0, v) for v in (ours[0], *ours[1])]
+    assert signs == [math.copysign(1.0, v) for v in (theirs[0], *theirs[1])]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        pytest.param(0.0, -0.0, 0.0, id="max(0.0, -0.0)"),
+        pytest.param(-0.0, 0.0, -0.0, id="max(-0.0, 0.0)"),
+    ],
+)
+def test_a_tie_keeps_the_value_of_self_like_torch(a: float, b: float, expected: float) -> None:
+    for ours, theirs in ((Value.max, torch.maximum), (Value.min, torch.minimum)):
+        out = ours(Value(a), Value(b)).data
+        assert math.copysign(1.0, out) == math.copysign(1.0, expected)
+        assert math.copysign(1.0, theirs(_c(a), _c(b)).item()) == math.copysign(1.0, expected)
+
+
+@pytest.mark.parametrize(
+    ("fn", "torch_fn", "point"),
+    [
+        pytest.param(lambda x, y: x.max(y), torch.maximum, (math.nan, 1.0), id="max(nan, 1)"),
+        pytest.param(lambda x, y: x.max(y), torch.maximum, (1.0, math.nan), id="max(1, nan)"),
+        pytest.param(lambda x, y: x.min(y), torch.minimum, (math.nan, 1.0), id="min(nan, 1)"),
+        pytest.param(lambda x: x.sin(), torch.sin, (math.inf,), id="sin(inf)"),
+        pytest.param(lambda x: x.cos(), torch.cos, (-math.inf,), id="cos(-inf)"),
+        pytest.param(lambda x: x.abs(), torch.abs, (math.nan,), id="abs(nan)"),
+        pytest.param(lambda x: x.leaky_relu(), F.leaky_relu, (math.nan,), id="leaky_relu(nan)"),
+        pytest.param(lambda x: x.softplus(), F.softplus, (math.nan,), id="softplus(nan)"),
+    ],
+)
+def test_nan_and_infinite_inputs_give_what_torch_gives(
+    fn: Callable[..., Any], torch_fn: Callable[..., Any], point: tuple[float, ...]
+) -> None:
+    (value, grads), (t_value, t_grads) = engine_and_torch(fn, *point, torch_fn=torch_fn)
+    assert math.isnan(value) and math.isnan(t_value)
+    # NaN != NaN: compare gradients by repr, so that nan matches nan and 1.0 matches 1.0.
+    assert [repr(g) for g in grads] == [repr(g) for g in t_grads]
 
 
 # --- backward semantics -------------------------------------------------------------------------
@@ -358,6 +639,25 @@ def test_a_chain_of_a_million_nodes_back_propagates_without_recursion() -> None:
     assert x.grad == pytest.approx(c**500_000, rel=1e-9)
 
 
+def test_a_node_shared_by_both_operands_at_every_level_is_visited_once() -> None:
+    # y = y + y sixty times: each node is both parents of the next, so a sort that expanded a
+    # node once per path would take 2**60 steps; d y/dx = 2**60, exact in floating point.
+    x = Value(1.0)
+    y = x
+    for _ in range(60):
+        y = y + y
+    y.backward()
+    assert x.grad == 2.0**60
+
+
+def test_a_node_with_more_than_two_parents_gets_every_gradient() -> None:
+    # No op makes one today, but backward's loop takes any number of parents.
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    out = _node(a.data + 2 * b.data + 3 * c.data, (a, b, c), (1.0, 2.0, 3.0), "dot")
+    (out * 2.0).backward()
+    assert (a.grad, b.grad, c.grad) == (2.0, 4.0, 6.0)
+
+
 def test_zero_grad_zeroes_every_node_of_the_graph() -> None:
     a, b = Value(0.7), Value(-1.3)
     c, out = small_graph(a, b)
@@ -395,6 +695,32 @@ def test_op_strings() -> None:
         "relu",
     ]
     assert x._op == ""
+    new_ops = [
+        x.sqrt(),
+        x.abs(),
+        abs(x),
+        x.square(),
+        x.sin(),
+        x.cos(),
+        x.log1p(),
+        x.softplus(),
+        x.leaky_relu(),
+        x.max(y),
+        x.min(2.0),
+    ]
+    assert [v._op for v in new_ops] == [
+        "sqrt",
+        "abs",
+        "abs",
+        "square",
+        "sin",
+        "cos",
+        "log1p",
+        "softplus",
+        "leaky_relu",
+        "max",
+        "min",
+    ]
 
 
 def test_value_exponent_zero_has_zero_base_derivative_even_for_a_subnormal_base():

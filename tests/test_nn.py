@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 import torch
 from gradtrio.autograd import MLP, Layer, Neuron, Value
+from gradtrio.autograd.nn import ACTIVATIONS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -51,7 +52,17 @@ def test_zero_grad_zeroes_every_parameter() -> None:
     assert all(p.grad == 0.0 for p in model.parameters())
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "linear"])
+TORCH_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "leaky_relu": torch.nn.functional.leaky_relu,  # slope 0.01 in both
+    "softplus": torch.nn.functional.softplus,  # the sum is far below torch's threshold of 20
+    "linear": lambda t: t,
+}
+
+
+@pytest.mark.parametrize("activation", list(TORCH_ACTIVATIONS))
 def test_neuron_output_and_gradients_match_torch(activation: str) -> None:
     neuron = Neuron(3, activation=activation, rng=random.Random(1))
     neuron.b.data = 0.25
@@ -62,7 +73,7 @@ def test_neuron_output_and_gradients_match_torch(activation: str) -> None:
     w = torch.tensor([p.data for p in neuron.w], dtype=torch.float64, requires_grad=True)
     b = torch.tensor(0.25, dtype=torch.float64, requires_grad=True)
     act = w @ torch.tensor(x, dtype=torch.float64) + b
-    t_out = {"relu": torch.relu, "tanh": torch.tanh, "linear": lambda t: t}[activation](act)
+    t_out = TORCH_ACTIVATIONS[activation](act)
     t_out.backward()
 
     assert out.data == pytest.approx(t_out.item(), rel=1e-12)
@@ -110,6 +121,19 @@ def test_last_layer_is_linear_and_others_use_the_activation() -> None:
         "Layer of [LinearNeuron(3), LinearNeuron(3)]]"
     )
     assert isinstance(model([1.0, 2.0]), list)
+
+
+def test_every_activation_is_offered_and_named() -> None:
+    assert set(ACTIVATIONS) == set(TORCH_ACTIVATIONS)
+    names = [repr(Neuron(2, activation=a)) for a in ACTIVATIONS]
+    assert names == [
+        "ReLUNeuron(2)",
+        "TanhNeuron(2)",
+        "SigmoidNeuron(2)",
+        "LeakyReLUNeuron(2)",
+        "SoftplusNeuron(2)",
+        "LinearNeuron(2)",
+    ]
 
 
 def test_inputs_may_be_values() -> None:
