@@ -76,15 +76,22 @@ def _m(name: str, kind: Kind, old: str, new: str, blame: str, note: str = "") ->
     return Mutant(name, kind, old, new, ops, note)
 
 
-# The generic backward loop; several mutants rewrite its one accumulating line.
-_ACCUMULATE = "                parent.grad += g * local\n"
+# The backward loop unpacks one or two parents by hand; several mutants rewrite those lines.
+_TWO = "                a.grad += g * da\n                b.grad += g * db\n"
+_ONE = "                prev[0].grad += g * node._local[0]\n"
+_BOTH = _TWO + "            elif len(prev) == 1:\n" + _ONE
 
 
-def _only_for(op: str, line: str) -> str:
-    """The accumulating line, replaced by ``line`` for nodes whose op string is ``op``."""
+def _indent(text: str) -> str:
+    return "".join("    " + line for line in text.splitlines(keepends=True))
+
+
+def _only_for(op: str, lines: str, original: str) -> str:
+    """``original`` (accumulating lines of the loop), replaced by ``lines`` for nodes whose op
+    string is ``op``."""
     return (
-        f"                if node._op == {op!r}:\n    {line}"
-        f"                else:\n    {_ACCUMULATE}"
+        f"                if node._op == {op!r}:\n{_indent(lines)}"
+        f"                else:\n{_indent(original)}"
     )
 
 
@@ -230,24 +237,24 @@ MUTANTS: tuple[Mutant, ...] = (
     _m(
         "overwrite-everywhere",
         "overwrite-accumulate",
-        _ACCUMULATE,
-        "                parent.grad = g * local\n",
+        _BOTH,
+        _BOTH.replace("+=", "="),
         "loop",
         "`=` for `+=` in the generic loop",
     ),
     _m(
         "overwrite-in-mul",
         "overwrite-accumulate",
-        _ACCUMULATE,
-        _only_for("*", "                parent.grad = g * local\n"),
+        _TWO,
+        _only_for("*", _TWO.replace("+=", "="), _TWO),
         "mul",
         "mul's backward overwrites (x*x gets x, not 2x)",
     ),
     _m(
         "overwrite-in-add",
         "overwrite-accumulate",
-        _ACCUMULATE,
-        _only_for("+", "                parent.grad = g * local\n"),
+        _TWO,
+        _only_for("+", _TWO.replace("+=", "="), _TWO),
         "add",
         "add's backward overwrites (t+t gets 1, not 2)",
     ),
@@ -255,24 +262,24 @@ MUTANTS: tuple[Mutant, ...] = (
     _m(
         "chain-dropped-everywhere",
         "missing-chain-factor",
-        _ACCUMULATE,
-        "                parent.grad += local\n",
+        _BOTH,
+        _BOTH.replace("g * ", ""),
         "loop",
         "every op ignores the upstream gradient",
     ),
     _m(
         "chain-dropped-in-tanh",
         "missing-chain-factor",
-        _ACCUMULATE,
-        _only_for("tanh", "                parent.grad += local\n"),
+        _ONE,
+        _only_for("tanh", _ONE.replace("g * ", ""), _ONE),
         "tanh",
         "tanh's backward ignores the upstream gradient",
     ),
     _m(
         "chain-dropped-in-exp",
         "missing-chain-factor",
-        _ACCUMULATE,
-        _only_for("exp", "                parent.grad += local\n"),
+        _ONE,
+        _only_for("exp", _ONE.replace("g * ", ""), _ONE),
         "exp",
         "exp's backward ignores the upstream gradient",
     ),
