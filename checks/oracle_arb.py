@@ -96,7 +96,7 @@ class _Printer:
         self.constants[name] = ball
         return name
 
-    def __call__(self, e: Any) -> str:  # noqa: C901 - one case per SymPy node type
+    def __call__(self, e: Any) -> str:
         if isinstance(e, sympy.Symbol):
             return e.name
         if isinstance(e, sympy.Rational):  # Integer included
@@ -186,7 +186,7 @@ def arb_function(
         "_rational": _rational,
         **printer.constants,
     }
-    exec("\n".join(lines), namespace)  # noqa: S102 - source printed above from SymPy nodes
+    exec("\n".join(lines), namespace)  # source printed above from SymPy nodes
     return namespace["_f"]
 
 
