@@ -116,7 +116,9 @@ def reference(
     while True:
         try:
             balls = evaluate(expression, point, precision=bits, kinks=kinks)
-            return _reference(expression, balls, fmt, bits)
+            ref = _reference(expression, balls, fmt, bits)
+            _check_bounded(expression, ref)
+            return ref
         except NotReal as exc:
             raise OutOfDomain(f"{_where(expression, exc)}: {exc.args[0]}") from None
         except TooWide as exc:
@@ -125,6 +127,24 @@ def reference(
                     f"undecided at {bits} bits: {_where(expression, exc)}: {exc.args[0]}"
                 ) from None
             bits *= 2
+
+
+def _check_bounded(expression: Expression, ref: Reference) -> None:
+    """:class:`Undecided` where a judged quantity (the output value or an input gradient) is
+    finite in the format but its bound is infinite: an intermediate overflows, and a faithful
+    evaluation may then give anything, nan included (the exact gradient through a relu that is
+    off is 0, while float64's inf * 0 is nan)."""
+    judged = [("the value", ref.value, ref.value_bounds[-1])]
+    judged += [
+        (f"d/d{expression.name(i)}", g, b)
+        for i, (g, b) in enumerate(zip(ref.grads, ref.grad_bounds))
+    ]
+    for what, ball, bound in judged:
+        if bound == math.inf and abs(float(ball)) <= ref.fmt.max:
+            raise Undecided(
+                f"undecided: {what} is {float(ball):.3g} but has no {ref.fmt.name} bound "
+                "(an intermediate overflows)"
+            )
 
 
 def _where(expression: Expression, exc: ArithmeticError) -> str:

@@ -255,3 +255,25 @@ def test_a_value_beyond_the_format_range_has_no_finite_bound():
     assert math.isfinite(reference(e, [80.0], dtype=FLOAT32).value_bounds[-1])
     assert reference(e, [100.0], dtype=FLOAT32).value_bounds[-1] == math.inf  # e**100 > 3.4e38
     assert math.isfinite(reference(e, [100.0]).value_bounds[-1])
+
+
+def test_a_finite_gradient_behind_an_overflow_is_undecided_not_judged():
+    # exp(999 + relu(-360)) overflows; the exact d/dx1 is 0 (relu is off), but a faithful
+    # float64 backward multiplies the overflowed inf by relu's 0 and may give nan.
+    e = Expression(
+        2,
+        (
+            Node("neg", (1,)),
+            Node("neg", (2,)),
+            Node("relu", (3,)),
+            Node("sub", (4, 0)),
+            Node("exp", (5,)),
+        ),
+    )
+    with pytest.raises(Undecided, match="d/dx1 is 0"):
+        reference(e, [-999.0, -360.0])
+    verdict = judge(Engine.load(), e, (-999.0, -360.0), overflow_output=True)
+    assert verdict.status == "skip"
+    # ...while an output that overflows with gradients that overflow too is judged
+    exp = Expression(1, (Node("exp", (0,)),))
+    assert judge(Engine.load(), exp, (800.0,), overflow_output=True).status == "pass"
