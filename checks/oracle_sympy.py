@@ -13,8 +13,9 @@ on the error of every node's value and gradient: the tolerance the verdict grant
 Precision policy: evaluate at ``PRECISION`` bits; where a ball cannot decide something (a branch
 of a Piecewise, the side of a kink or domain edge), or its radius exceeds ``WIDTH`` times the
 tolerance it is compared within, evaluate again at twice the precision, up to ``MAX_PRECISION``;
-past that, :class:`Undecided`. Each tolerance includes its ball's radius, so comparing a result
-with the ball's midpoint is as good as comparing it with the exact value.
+past that, :class:`Undecided` (so too where a judged quantity is finite but an overflowing
+intermediate leaves it without a bound). Each tolerance includes its ball's radius, so comparing
+a result with the ball's midpoint is as good as comparing it with the exact value.
 """
 
 from __future__ import annotations
@@ -109,7 +110,8 @@ def reference(
     ``kinks`` chooses the derivative used where an operand lies exactly on a kink: the registry's
     convention (PyTorch's), either one-sided derivative, or their mean (SymPy's Heaviside(0)).
     Raises :class:`OutOfDomain` when a node's exact value is undefined or not real, and
-    :class:`Undecided` when ``max_precision`` bits do not decide the case.
+    :class:`Undecided` when ``max_precision`` bits do not decide the case, or when the output
+    value or an input gradient is finite but has no bound (see :func:`_check_bounded`).
     """
     fmt = FORMATS[dtype] if isinstance(dtype, str) else dtype
     bits = precision
@@ -166,7 +168,7 @@ def _magnitude(x: arb) -> float:
 def _radius(x: arb, magnitude: float) -> float:
     acc = x.rel_accuracy_bits()
     if acc >= _ACCURATE:  # radius < |mid| * 2**-acc, without building the radius
-        return math.ldexp(magnitude, -acc) if acc < 2000 else 0.0
+        return math.ldexp(magnitude, -acc)  # 0.0 for an exact ball
     return float(x.rad())
 
 
