@@ -1,33 +1,46 @@
-"""How fast the harness judges cases, where the time goes, how it scales, and what gradcheck costs.
+"""How fast the harness judges cases, where the time goes, how it scales against gradcheck, and
+how wide the reference's enclosures are.
 
-    python benchmarks/bench_harness.py [--cases 300] [--seed 0] [--reps 3]
+    python benchmarks/bench_harness.py [--cases 300] [--enclosures 2000] [--seed 0] [--reps 3]
 
 * Throughput: ``--cases`` cases drawn up front from ``strategies.cases()`` with a fixed seed, then
-  the full three-oracle ``judge`` timed on them, and each part alone: the SymPy reference, the
-  PyTorch replay, the finite differences (which call the engine's forward) and one engine run.
-* Scaling: time per op node of ``judge`` on DAGs of about 10, 100 and 1,000 op nodes with heavy
-  reuse (each binary node takes the newest node and a random earlier one; a tanh or sigmoid after
-  each keeps every value bounded).
-* gradcheck: ``torch.autograd.gradcheck`` of the expression replayed in torch ops, on the same
-  cases, and the ratio of our check's time to it.
+  the full three-oracle ``judge`` timed on them, and each part alone: the reference (Arb balls),
+  the PyTorch replay, the finite differences (which call the engine's forward) and one engine
+  run. Beside them, the former oracles: the 40-digit mpmath reference, finite differences with
+  all four Richardson levels, and ``judge`` with both put back in place.
+* Scaling: ``judge`` on DAGs of about 3, 10, 100 and 1,000 op nodes with heavy reuse (each binary
+  node takes the newest node and a random earlier one; a tanh or sigmoid after each keeps every
+  value bounded), its parts, the former oracles, and ``torch.autograd.gradcheck`` of the
+  expression replayed in torch ops on the same DAG; ratios are our time over gradcheck's.
+* Enclosures: over ``--enclosures`` cases, at what precision the reference was decided, how many
+  significant digits of the output value and input gradients its balls make certain, and how
+  often the 40-digit reference lies outside the ball (digits it got wrong).
 
-Each figure is the best of ``--reps`` passes. Nothing is asserted: the tables are the result.
+Each time is the best of ``--reps`` passes. Nothing is asserted: the tables are the result.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import gradtrio.checks.oracle_fd
+import gradtrio.checks.verdict
+import mpmath
 import torch
 from _measure import machine
+from flint import arb, ctx
 from gradtrio.checks.engine import Engine
 from gradtrio.checks.oracle_fd import fd_gradients
-from gradtrio.checks.oracle_sympy import reference
+from gradtrio.checks.oracle_mpmath import reference_mpmath
+from gradtrio.checks.oracle_sympy import OutOfDomain, Undecided, reference
 from gradtrio.checks.oracle_torch import torch_gradients
 from gradtrio.checks.verdict import judge
 from gradtrio.strategies import cases
@@ -58,12 +71,13 @@ def draw_cases(n: int, run_seed: int) -> list[Case]:
 
 
 def best_of(reps: int, fn: Callable[[], Any]) -> float:
-    """Smallest wall time of ``reps`` calls of ``fn``, in seconds."""
+    """Smallest CPU time of this process over ``reps`` calls of ``fn``, in seconds: every part
+    measured runs on one thread, and CPU time leaves out other load on a shared machine."""
     times = []
     for _ in range(reps):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
@@ -104,6 +118,8 @@ def reuse_dag(op_nodes: int, dag_seed: int = 0) -> tuple[Expression, tuple[float
         nodes.append(Node(rng.choice(("add", "mul")), (newest, rng.choice(bounded))))
         nodes.append(Node(rng.choice(("tanh", "sigmoid")), (n_inputs + len(nodes) - 1,)))
         bounded.append(n_inputs + len(nodes) - 1)
+    if len(nodes) < op_nodes:  # an odd size: one more bounded node
+        nodes.append(Node("tanh", (n_inputs + len(nodes) - 1,)))
     return Expression(n_inputs, tuple(nodes)), point
 
 
@@ -124,6 +140,43 @@ def table(header: Sequence[str], rows: list[Sequence[str]]) -> None:
             print("  ".join("-" * w for w in widths))
 
 
+# -- the former oracles ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def former_oracles() -> Iterator[None]:
+    """``judge`` as it was: the 40-digit mpmath reference, all four Richardson levels."""
+    verdict, fd = gradtrio.checks.verdict, gradtrio.checks.oracle_fd
+    saved = verdict.reference, fd.GOOD_ENOUGH
+    verdict.reference, fd.GOOD_ENOUGH = reference_mpmath, 0.0  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        verdict.reference, fd.GOOD_ENOUGH = saved  # type: ignore[assignment]
+
+
+def all_levels(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """``fn`` with finite differences always taking all four levels."""
+
+    def run() -> Any:
+        saved = gradtrio.checks.oracle_fd.GOOD_ENOUGH
+        gradtrio.checks.oracle_fd.GOOD_ENOUGH = 0.0
+        try:
+            return fn()
+        finally:
+            gradtrio.checks.oracle_fd.GOOD_ENOUGH = saved
+
+    return run
+
+
+def judge_former(engine: Engine, expression: Expression, point: Sequence[float], **kw: Any) -> Any:
+    with former_oracles():
+        return judge(engine, expression, point, **kw)
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+
 def throughput(engine: Engine, drawn: list[Case], reps: int) -> None:
     n = len(drawn)
     nodes = sum(len(c.expression.nodes) for c in drawn)
@@ -134,132 +187,207 @@ def throughput(engine: Engine, drawn: list[Case], reps: int) -> None:
     def fd(c: Case) -> Any:
         return fd_gradients(lambda p: engine.forward(c.expression, p), c.expression, c.point)
 
-    parts: list[tuple[str, Callable[[Case], Any]]] = [
-        (
-            "full check (judge)",
-            lambda c: judge(
-                engine,
-                c.expression,
-                c.point,
-                exact_kinks=c.exact_kinks,
-                max_magnitude=c.max_magnitude,
-            ),
-        ),
-        ("  SymPy/mpmath reference", lambda c: reference(c.expression, c.point)),
-        ("  PyTorch replay", lambda c: torch_gradients(c.expression, c.point)),
-        ("  finite differences", fd),
-        ("  engine run", lambda c: engine.run(c.expression, c.point)),
-        ("gradcheck (torch replay)", lambda c: gradcheck_case(c.expression, c.point)),
+    def kw(c: Case) -> dict[str, Any]:
+        return {"exact_kinks": c.exact_kinks, "max_magnitude": c.max_magnitude}
+
+    def ref(c: Case) -> Any:
+        with contextlib.suppress(OutOfDomain):
+            return reference(c.expression, c.point)
+
+    def ref_mpmath(c: Case) -> Any:
+        with contextlib.suppress(OutOfDomain):
+            return reference_mpmath(c.expression, c.point)
+
+    ours: list[tuple[str, Callable[[], Any]]] = [
+        ("  reference, Arb balls", each(ref)),
+        ("  PyTorch replay", each(lambda c: torch_gradients(c.expression, c.point))),
+        ("  finite differences", each(fd)),
+        ("  engine run", each(lambda c: engine.run(c.expression, c.point))),
     ]
-    each(parts[0][1])()  # warm caches (compiled SymPy derivatives, torch dispatch)
-    times = {name: best_of(reps, each(fn)) for name, fn in parts}
-    full = times["full check (judge)"]
-    oracles = sum(t for name, t in times.items() if name.startswith("  "))
-    times = {
-        **{k: v for k, v in times.items() if not k.startswith("gradcheck")},
-        "  the rest (domain, kinks, comparisons)": max(0.0, full - oracles),
-        "gradcheck (torch replay)": times["gradcheck (torch replay)"],
+    full_fn = each(lambda c: judge(engine, c.expression, c.point, **kw(c)))
+    former_fn = each(lambda c: judge_former(engine, c.expression, c.point, **kw(c)))
+    grad_fn = each(lambda c: gradcheck_case(c.expression, c.point))
+    full_fn()  # warm caches (compiled SymPy derivatives, torch dispatch)
+    former_fn()
+    full = best_of(reps, full_fn)
+    parts = {name: best_of(reps, fn) for name, fn in ours}
+    rest = max(0.0, full - sum(parts.values()))
+    grad = best_of(reps, grad_fn)
+    former = {
+        "judge, former oracles": best_of(reps, former_fn),
+        "  reference, mpmath 40 digits": best_of(reps, each(ref_mpmath)),
+        "  finite differences, 4 levels": best_of(reps, all_levels(each(fd))),
     }
     print(
         f"\nThroughput: {n} cases from strategies.cases() (seed fixed), "
         f"{nodes / n:.1f} op nodes per case on average"
     )
+    rows = [("full check (judge)", full, "100%")]
+    rows += [(name, t, f"{100 * t / full:.0f}%") for name, t in parts.items()]
+    rows += [("  the rest (domain, kinks, comparisons)", rest, f"{100 * rest / full:.0f}%")]
+    rows += [("gradcheck (torch replay)", grad, "-")]
+    rows += [(name, t, "-") for name, t in former.items()]
     table(
-        ("", "cases/s", "ms/case", "share of judge"),  # the rest: judge minus its parts
+        ("", "cases/s", "ms/case", "share of judge"),
         [
-            (
-                name,
-                f"{n / t:,.0f}" if t > 0 else "-",
-                f"{1e3 * t / n:.2f}",
-                "-" if name.startswith("gradcheck") else f"{100 * t / full:.0f}%",
-            )
-            for name, t in times.items()
+            (name, f"{n / t:,.0f}" if t > 0 else "-", f"{1e3 * t / n:.3f}", share)
+            for name, t, share in rows
         ],
     )
     passed = sum(gradcheck_case(c.expression, c.point) for c in drawn)
-    ratio = full / times["gradcheck (torch replay)"]
     print(
-        f"ratio: our check / gradcheck = {ratio:.2f} "
+        f"ratio to gradcheck: judge {full / grad:.2f}, with the former oracles "
+        f"{former['judge, former oracles'] / grad:.2f} "
         f"(gradcheck passed {passed}/{n} of the torch replays)"
     )
 
 
+SCALING_COLUMNS = (
+    "judge",
+    "former",
+    "gradcheck",
+    "ref arb",
+    "ref mpmath",
+    "fd",
+    "fd 4 lvl",
+    "torch",
+    "engine",
+)
+
+
+def _scaling_times(
+    engine: Engine, e: Expression, p: tuple[float, ...], reps: int
+) -> dict[str, float]:
+    inner = max(1, 200 // len(e.nodes))
+
+    def repeat(fn: Callable[[], Any]) -> float:
+        return best_of(reps, lambda: [fn() for _ in range(inner)]) / inner
+
+    def fd() -> Any:
+        return fd_gradients(lambda q: engine.forward(e, q), e, p)
+
+    measured: list[Callable[[], Any]] = [
+        lambda: judge(engine, e, p),
+        lambda: judge_former(engine, e, p),
+        lambda: gradcheck_case(e, p),
+        lambda: reference(e, p),
+        lambda: reference_mpmath(e, p),
+        fd,
+        all_levels(fd),
+        lambda: torch_gradients(e, p),
+        lambda: engine.run(e, p),
+    ]
+    return {name: repeat(fn) for name, fn in zip(SCALING_COLUMNS, measured, strict=True)}
+
+
 def scaling(engine: Engine, reps: int) -> None:
-    print("\nScaling: judge on reuse-heavy DAGs (add/mul + tanh/sigmoid, 2 inputs)")
+    print("\nScaling: judge on reuse-heavy DAGs (add/mul + tanh/sigmoid, 2 inputs), times in ms")
     rows = []
-    per_node = []
-    for size in (10, 100, 1000):
-        expression, point = reuse_dag(size)
-        k = len(expression.nodes)
-        verdict = judge(engine, expression, point)
-        inner = max(1, 200 // k)
-
-        def check(e: Expression = expression, p: tuple[float, ...] = point, m: int = inner) -> None:
-            for _ in range(m):
-                judge(engine, e, p)
-
-        def grad(e: Expression = expression, p: tuple[float, ...] = point, m: int = inner) -> None:
-            for _ in range(m):
-                gradcheck_case(e, p)
-
-        t = best_of(reps, check) / inner
-        g = best_of(reps, grad) / inner
-        e, p = expression, point
-        ref = best_of(reps, lambda e=e, p=p: reference(e, p))
-        fd = best_of(reps, lambda e=e, p=p: fd_gradients(lambda q: engine.forward(e, q), e, p))
-        tor = best_of(reps, lambda e=e, p=p: torch_gradients(e, p))
-        per_node.append(t / k)
-        uses = sum(len(c) for c in expression.consumers()) / expression.size  # distinct users
+    for size in (3, 10, 100, 1000):
+        e, p = reuse_dag(size)
+        verdict = judge(engine, e, p)
+        judge_former(engine, e, p)
+        t = _scaling_times(engine, e, p, reps)
         rows.append(
             (
-                str(k),
-                f"{uses:.2f}",
+                str(len(e.nodes)),
                 verdict.status,
-                f"{1e3 * t:.2f}",
-                f"{1e6 * t / k:.0f}",
-                f"{1e3 * ref:.2f}",
-                f"{1e3 * fd:.2f}",
-                f"{1e3 * tor:.2f}",
-                f"{1e3 * g:.2f}",
-                f"{t / g:.2f}",
+                *(f"{1e3 * t[name]:.2f}" for name in SCALING_COLUMNS),
+                f"{t['judge'] / t['gradcheck']:.2f}",
+                f"{t['former'] / t['gradcheck']:.2f}",
             )
         )
-    table(
-        (
-            "op nodes",
-            "users/node",
-            "verdict",
-            "judge ms",
-            "us/node",
-            "sympy ms",
-            "fd ms",
-            "torch ms",
-            "gradcheck ms",
-            "ratio",
-        ),
-        rows,
+    table(("op nodes", "verdict", *SCALING_COLUMNS, "ratio", "former ratio"), rows)
+    print(
+        "former: judge with the mpmath reference and four-level finite differences; "
+        "ratio: judge / gradcheck"
     )
-    print(f"time per node, largest / smallest: {max(per_node) / min(per_node):.2f}x")
+
+
+def _outside(ball: Any, value: Any) -> bool:
+    """Is the mpmath number ``value`` outside ``ball`` by more than its own 40th digit?"""
+    old = ctx.prec
+    ctx.prec = 512
+    try:
+        x = arb(mpmath.nstr(value, 45))
+        slack = abs(x) * arb(10) ** -38 + arb(10) ** -320
+        return not ball.overlaps(x + arb(0, slack))
+    finally:
+        ctx.prec = old
+
+
+def _band(digits: float) -> str:
+    if math.isinf(digits):
+        return "exact"
+    if digits >= 30:
+        return ">= 30"
+    if digits >= 15:
+        return "15 to 30"
+    return "0 (a ball holding 0)" if digits == 0 else "1 to 15"
+
+
+def enclosures(drawn: list[Case]) -> None:
+    decided: Counter[str] = Counter()
+    digits: list[float] = []
+    mpmath_off = 0
+    for c in drawn:
+        try:
+            ref = reference(c.expression, c.point)
+        except Undecided:
+            decided["undecided"] += 1
+            continue
+        except OutOfDomain:
+            decided["out of domain"] += 1
+            continue
+        decided[f"{ref.precision} bits"] += 1
+        digits.append(ref.digits)
+        try:
+            old = reference_mpmath(c.expression, c.point)
+        except OutOfDomain:
+            continue
+        quantities = zip([ref.value, *ref.grads], [old.value, *old.grads])
+        mpmath_off += any(_outside(b, v) for b, v in quantities)
+    n = len(drawn)
+    print(f"\nEnclosures: {n} cases from strategies.cases() (seed fixed)")
+    table(
+        ("decided at", "cases", "share"),
+        [(name, str(k), f"{100 * k / n:.1f}%") for name, k in sorted(decided.items())],
+    )
+    bands = Counter(_band(d) for d in digits)
+    print("\ncertain significant digits, least certain of the output value and input gradients:")
+    table(
+        ("digits", "cases", "share"),
+        [(name, str(k), f"{100 * k / len(digits):.1f}%") for name, k in sorted(bands.items())],
+    )
+    inexact = sorted(d for d in digits if 0 < d < math.inf)
+    if inexact:
+        print(
+            f"inexact balls not holding 0: min {inexact[0]:.1f}, "
+            f"median {inexact[len(inexact) // 2]:.1f} digits"
+        )
+    print(f"cases where the 40-digit reference is outside the ball: {mpmath_off}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=300, help="cases for the throughput table")
+    parser.add_argument("--enclosures", type=int, default=2000, help="cases for the enclosures")
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawn cases")
     parser.add_argument("--reps", type=int, default=3, help="passes; the best one counts")
     args = parser.parse_args(argv)
-    for name in ("cases", "reps"):
+    for name in ("cases", "enclosures", "reps"):
         if getattr(args, name) < 1:
             parser.error(f"--{name}={getattr(args, name)} must be >= 1")
     print(f"machine: {machine()}")
     print(
-        f"command: python benchmarks/bench_harness.py --cases {args.cases} --seed {args.seed} "
-        f"--reps {args.reps}"
+        f"command: python benchmarks/bench_harness.py --cases {args.cases} "
+        f"--enclosures {args.enclosures} --seed {args.seed} --reps {args.reps}"
     )
     engine = Engine.load()
-    drawn = draw_cases(args.cases, args.seed)
-    throughput(engine, drawn, args.reps)
+    drawn = draw_cases(max(args.cases, args.enclosures), args.seed)
+    throughput(engine, drawn[: args.cases], args.reps)
     scaling(engine, args.reps)
+    enclosures(drawn[: args.enclosures])
     return 0
 
 

@@ -1,12 +1,18 @@
 """Oracle: finite differences of the engine's own forward pass, with an error estimate.
 
-Central differences at steps h, h/2, h/4, h/8 are combined by Richardson extrapolation (the error
+Central differences at steps h, h/2, h/4, ... are combined by Richardson extrapolation (the error
 of a central difference is a series in h**2); the estimate's error is judged from the last two
-extrapolation levels plus the rounding error of the differences. An estimate is *unreliable*, and
-never evidence against the engine, when that error is large, when the stencil crosses a kink or a
-domain edge, or when the forward pass fails anywhere on it. Written out here rather than taken from
-scipy: it is a few lines, and scipy's vectorized interface would cost a dependency and an array
-round trip per scalar forward pass.
+extrapolation levels plus the rounding error of the differences. Each forward call is an engine
+forward pass of the whole expression, so levels are added only while the error estimate is not
+yet good enough (at most ``LEVELS``; two suffice for most generated cases), and what depends only
+on the center (whether it is on a kink, which side of every kink and domain edge the nodes that
+have one lie on) is worked out once for all inputs; nodes with neither are not looked at on the
+stencil at all.
+
+An estimate is *unreliable*, and never evidence against the engine, when its error is large, when
+the stencil crosses a kink or a domain edge, or when the forward pass fails anywhere on it. Written
+out here rather than taken from scipy: it is a few lines, and scipy's vectorized interface would
+cost a dependency and an array round trip per scalar forward pass.
 """
 
 from __future__ import annotations
@@ -17,19 +23,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gradtrio.strategies.domain import float_values
-from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.expression import Expression, Node
 from gradtrio.strategies.ops import OPS
 
 __all__ = ["FDEstimate", "directional_derivative", "fd_gradients", "random_direction"]
 
 LEVELS = 4
-STEP = 2.0**-7  # first step, relative to 1 + |x|
+STEP = 2.0**-7  # first step of a per-input estimate, relative to 1 + |x|
+DIRECTIONAL_STEP = 2.0**-7 * 1e-3  # first step along a direction, relative to 1 + max |x|
 UNIT_ROUNDOFF = 2.0**-53
 SUBNORMAL = 5e-324
 # Richardson's error estimate is a heuristic; it must miss by this factor before we are fooled.
 SAFETY = 10.0
 # An estimate whose error exceeds this fraction of its scale cannot judge a float64 gradient.
 MAX_RELATIVE_ERROR = 1e-6
+# Levels stop being added once the error is below this fraction of the scale.
+GOOD_ENOUGH = MAX_RELATIVE_ERROR
 
 
 @dataclass
@@ -39,27 +48,63 @@ class FDEstimate:
     reliable: bool
     why: str = ""
     direction: list[float] | None = None  # set for a directional derivative
+    evaluations: int = 0  # forward passes spent on it
 
 
-def _side_pattern(expression: Expression, values: Sequence[float]) -> tuple[int, ...]:
-    """Which side of each kink, and of each domain edge, every node's operands are on."""
-    pattern = []
-    for node in expression.nodes:
-        op = OPS[node.op]
-        operands = node.operands(values)
-        if any(math.isnan(x) for x in operands):
-            pattern.append(2)
-            continue
-        for kink in op.kinks:
-            offset = kink.offset(operands)
-            pattern.append((offset > 0) - (offset < 0))
-        pattern.append(int(op.distance_to_edge(operands, node.form) > 0))
-    return tuple(pattern)
+class _Center:
+    """What the stencils of every input share: whether the point is on a kink, and which
+    side of each kink and domain edge the nodes that have one are on."""
+
+    def __init__(self, expression: Expression, point: Sequence[float]) -> None:
+        self.expression = expression
+        values = float_values(expression, point)
+        self.on_kink = any(
+            kink.offset(node.operands(values)) == 0
+            for node in expression.nodes
+            for kink in OPS[node.op].kinks
+        )
+        # Only nodes with a kink, or a domain edge at a finite distance, can change sides.
+        self.watched = [
+            node
+            for node in expression.nodes
+            if OPS[node.op].kinks or math.isfinite(_edge(node, values))
+        ]
+        self.pattern = self.sides(values)
+
+    def sides(self, values: Sequence[float]) -> tuple[int, ...]:
+        pattern = []
+        for node in self.watched:
+            operands = node.operands(values)
+            if any(math.isnan(x) for x in operands):
+                pattern.append(2)
+                continue
+            for kink in OPS[node.op].kinks:
+                offset = kink.offset(operands)
+                pattern.append((offset > 0) - (offset < 0))
+            pattern.append(int(OPS[node.op].distance_to_edge(operands, node.form) > 0))
+        return tuple(pattern)
+
+    def same_piece(self, point: Sequence[float]) -> bool:
+        if not self.watched:
+            return True
+        return self.sides(float_values(self.expression, point)) == self.pattern
 
 
-def _richardson(f: Callable[[float], float], h: float, noise: float) -> tuple[float, float]:
+def _edge(node: Node, values: Sequence[float]) -> float:
+    operands = node.operands(values)
+    if any(math.isnan(x) for x in operands):
+        return 0.0
+    return OPS[node.op].distance_to_edge(operands, node.form)
+
+
+def _richardson(
+    f: Callable[[float], float], h: float, noise: float, size: float
+) -> tuple[float, float, int]:
+    """(estimate, error, forward calls): levels added until the error is good enough. ``size``
+    is the largest input magnitude on the stencil, for the rounding of the stencil's inputs."""
     table: list[list[float]] = []
     fmax = 0.0
+    best, error = math.nan, math.inf
     for level in range(LEVELS):
         step = h / 2**level
         hi, lo = f(step), f(-step)
@@ -68,18 +113,28 @@ def _richardson(f: Callable[[float], float], h: float, noise: float) -> tuple[fl
         for j in range(1, level + 1):
             row.append(row[j - 1] + (row[j - 1] - table[level - 1][j - 1]) / (4**j - 1))
         table.append(row)
-    best = table[-1][-1]
-    truncation = max(abs(best - table[-1][-2]), abs(best - table[-2][-2]))
-    # Each value is off by its own rounding (relative u, or the subnormal spacing near underflow)
-    # and by the rounding of the intermediate nodes, ``noise``: when 1 + 1e-60 rounds to 1 inside
-    # the expression, every difference is 0 however large the true derivative is.
-    rounding = 4 * (UNIT_ROUNDOFF * fmax + noise + SUBNORMAL) / (h / 2 ** (LEVELS - 1))
-    return best, SAFETY * (truncation + rounding)
+        if level == 0:
+            continue
+        # The last entry against the next-to-last of this level and of the level before (the
+        # last there when it has only one).
+        best, previous = row[-1], table[-2]
+        truncation = max(abs(best - row[-2]), abs(best - previous[max(0, len(previous) - 2)]))
+        # Each value is off by its own rounding (relative u, or the subnormal spacing near
+        # underflow), by the rounding of the intermediate nodes, ``noise`` (when 1 + 1e-60
+        # rounds to 1 inside the expression, every difference is 0 however large the true
+        # derivative is), and by the rounding of its inputs: x + t is off by up to u |x + t|,
+        # which moves f by about |f'| times that, |f'| taken from the estimate itself.
+        inputs = UNIT_ROUNDOFF * size * max(abs(best), abs(table[0][0]))
+        rounding = 4 * (UNIT_ROUNDOFF * fmax + noise + inputs + SUBNORMAL) / step
+        error = SAFETY * (truncation + rounding)
+        if not math.isfinite(best) or error <= GOOD_ENOUGH * max(abs(best), 1.0):
+            break
+    return best, error, 2 * len(table)
 
 
 def _estimate(
     forward: Callable[[Sequence[float]], float],
-    expression: Expression,
+    center: _Center,
     point: Sequence[float],
     direction: Sequence[float],
     h: float,
@@ -88,30 +143,22 @@ def _estimate(
     def along(t: float) -> list[float]:
         return [x + t * d for x, d in zip(point, direction)]
 
-    if _on_kink(expression, point):
+    if center.on_kink:
         return FDEstimate(math.nan, math.inf, False, "point lies exactly on a kink")
-    center = _side_pattern(expression, float_values(expression, point))
-    for t in (h, -h):
-        if _side_pattern(expression, float_values(expression, along(t))) != center:
-            return FDEstimate(math.nan, math.inf, False, "stencil crosses a kink or domain edge")
+    if not (center.same_piece(along(h)) and center.same_piece(along(-h))):
+        return FDEstimate(math.nan, math.inf, False, "stencil crosses a kink or domain edge")
+    size = max(abs(x) for x in along(h)) + max(abs(x) for x in along(-h))
     try:
-        value, error = _richardson(lambda t: forward(along(t)), h, noise)
+        value, error, calls = _richardson(lambda t: forward(along(t)), h, noise, size)
     except Exception as exc:  # the engine's forward failing on the stencil: not evidence
         return FDEstimate(math.nan, math.inf, False, f"forward failed: {type(exc).__name__}")
     if not (math.isfinite(value) and math.isfinite(error)):
-        return FDEstimate(value, math.inf, False, "non-finite difference")
+        return FDEstimate(value, math.inf, False, "non-finite difference", evaluations=calls)
     if error > MAX_RELATIVE_ERROR * max(abs(value), 1.0):
-        return FDEstimate(value, error, False, f"error estimate {error:.2g} too large")
-    return FDEstimate(value, error, True)
-
-
-def _on_kink(expression: Expression, point: Sequence[float]) -> bool:
-    values = float_values(expression, point)
-    return any(
-        kink.offset(node.operands(values)) == 0
-        for node in expression.nodes
-        for kink in OPS[node.op].kinks
-    )
+        return FDEstimate(
+            value, error, False, f"error estimate {error:.2g} too large", evaluations=calls
+        )
+    return FDEstimate(value, error, True, evaluations=calls)
 
 
 def fd_gradients(
@@ -125,12 +172,13 @@ def fd_gradients(
 
     ``noise`` bounds the rounding error of a forward pass's output (the reference's forward
     bound); without it, rounding inside the expression is invisible to the error estimate."""
+    center = _Center(expression, point)
     estimates = []
     for i, x in enumerate(point):
         direction = [0.0] * len(point)
         direction[i] = 1.0
         step = STEP * (1 + abs(x))
-        estimates.append(_estimate(forward, expression, point, direction, step, noise))
+        estimates.append(_estimate(forward, center, point, direction, step, noise))
     return estimates
 
 
@@ -153,6 +201,7 @@ def directional_derivative(
     """The derivative along ``direction``, for wide-range points where per-input steps would be
     too coarse; the estimate keeps its direction. ``noise`` as for :func:`fd_gradients`."""
     scale = 1 + max(abs(x) for x in point)
-    estimate = _estimate(forward, expression, point, direction, STEP * scale * 1e-3, noise)
+    center = _Center(expression, point)
+    estimate = _estimate(forward, center, point, direction, DIRECTIONAL_STEP * scale, noise)
     estimate.direction = list(direction)
     return estimate

@@ -34,7 +34,7 @@ from gradtrio.checks.oracle_fd import (
     fd_gradients,
     random_direction,
 )
-from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, reference
+from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, Undecided, reference
 from gradtrio.checks.oracle_torch import TorchResult, torch_gradients
 from gradtrio.checks.outcome import (
     Agreement,
@@ -148,6 +148,8 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
         return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
     try:
         ref = reference(expression, point)
+    except Undecided as exc:  # the reference cannot enclose the exact result tightly enough
+        return Observations(case, (Skip.UNDECIDED, f"the reference: {exc}"))
     except OutOfDomain as exc:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, str(exc)))
     ambiguous = _kink_ambiguous(expression, ref)

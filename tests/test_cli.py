@@ -8,6 +8,7 @@ from pathlib import Path
 import gradtrio.autograd.engine
 import pytest
 from gradtrio.checks.cli import main
+from gradtrio.strategies.ops import OPS
 
 ENGINE_SOURCE = Path(gradtrio.autograd.engine.__file__).read_text()
 
@@ -37,20 +38,12 @@ def test_our_engine_passes_and_the_json_has_every_field(tmp_path):
     data = json.loads(out.read_text())
     assert data["passed"] is True and data["failures"] == []
     assert data["engine"] == "gradtrio.autograd:Value"
-    assert set(data["ops"]) == {
-        "add",
-        "sub",
-        "mul",
-        "div",
-        "pow",
-        "neg",
-        "exp",
-        "log",
-        "tanh",
-        "sigmoid",
-        "relu",
-    }
-    assert data["examples"] >= 150
+    assert set(data["ops"]) == set(OPS)  # our engine has every registry op
+    assert data["unchecked"] == {}
+    assert data["examples"] == 150 and data["judged"] >= 150 and data["seed"] == 0
+    assert data["severities"] == {"bug": 0, "precision": 0, "warning": 0}
+    assert data["exit_code"] == 0 and data["command"].startswith("gradtrio run --engine")
+    assert set(data["versions"]) == {"gradtrio", "python", "torch", "hypothesis"}
     assert 0 < data["stats"]["shared_fraction"] <= 1
     assert sum(data["stats"]["op_counts"].values()) > 0
     assert data["elapsed_s"] > 0
