@@ -20,6 +20,7 @@ a result with the ball's midpoint is as good as comparing it with the exact valu
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,6 +86,14 @@ class Reference:
     precision: int = PRECISION
     digits: float = math.inf
     fmt: FloatFormat = field(default=FLOAT64)
+    magnitudes: tuple[Any, ...] = field(default=(), repr=False)
+
+    @functools.cached_property
+    def precision_bounds(self) -> tuple[list[float], list[float]]:
+        """Bounds on what any reasonable formula of the same ops may be off by (digits lost,
+        see :func:`~gradtrio.checks.rounding.rounding_bounds`), on every value and gradient."""
+        expression, values, parts, adjoints = self.magnitudes
+        return rounding_bounds(expression, values, parts, adjoints, self.fmt, any_formula=True)
 
     @property
     def value(self) -> Any:
@@ -215,6 +224,7 @@ def _reference(expression: Expression, balls: Balls, fmt: FloatFormat, bits: int
         precision=bits,
         digits=min(_digits(x) for x in [balls.values[-1], *balls.adjoints[:n_in]]),
         fmt=fmt,
+        magnitudes=(expression, values, parts, adjoints),
     )
 
 

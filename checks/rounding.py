@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gradtrio.strategies.expression import Expression
 from gradtrio.strategies.ops import OPS
@@ -46,8 +47,16 @@ def rounding_bounds(
     parts: Sequence[Sequence[float]],
     adjoints: Sequence[float],
     fmt: FloatFormat = FLOAT64,
+    *,
+    any_formula: bool = False,
 ) -> tuple[list[float], list[float]]:
     """First-order error bounds for an evaluation of the same DAG in ``fmt``.
+
+    With ``any_formula`` each op's own rounding (of its value and of each local derivative)
+    also gets the registry's ``formula_error``: what a reasonable formula other than a
+    correctly rounded library call may lose (``tanh`` through ``exp``, ``x ** c`` through
+    ``exp(c log x)``, ``a / b`` as ``a * b ** -1``), cancellation and underflow to zero
+    included. That is the precision bound: beyond it a result is wrong, not imprecise.
 
     Every argument is a magnitude (an upper bound on the absolute value of the exact quantity):
     node values, adjoints, and for op node k ``parts[k - n_inputs]``: its local partials d_kj for
@@ -74,32 +83,42 @@ def rounding_bounds(
     eps: list[tuple[float, ...]] = []
     for k in range(n_in, n):
         node = expression.node(k)
-        ru = OPS[node.op].roundoff * u
+        op = OPS[node.op]
+        ru = op.roundoff * u
         p = parts[k - n_in]
         vk = values[k]
+        if any_formula:
+            step = fmt.subnormal + u * _formula_error(op, node, values, vk)
         if len(node.args) == 1:  # unrolled for speed: parts are (d, dd, q)
             d, dd, q = p
             ei = e[node.args[0]]
             e[k] = _mul(d, ei) + ru * vk + step
+            if any_formula:
+                step = fmt.subnormal + u * _formula_error(op, node, values, d)
             eps.append((_mul(dd, ei) + ru * (d + (_mul(q, vk) if d else 0.0)) + step,))
         else:  # (d_0, d_1, dd_00, dd_01, dd_10, dd_11, q_0, q_1)
             d0, d1, dd00, dd01, dd10, dd11, q0, q1 = p
             e0, e1 = e[node.args[0]], e[node.args[1]]
             e[k] = _mul(d0, e0) + _mul(d1, e1) + ru * vk + step
+            s0 = s1 = step
+            if any_formula:
+                s0 = fmt.subnormal + u * _formula_error(op, node, values, d0)
+                s1 = fmt.subnormal + u * _formula_error(op, node, values, d1)
             eps.append(
                 (
                     _mul(dd00, e0)
                     + _mul(dd01, e1)
                     + ru * (d0 + (_mul(q0, vk) if d0 else 0.0))
-                    + step,
+                    + s0,
                     _mul(dd10, e0)
                     + _mul(dd11, e1)
                     + ru * (d1 + (_mul(q1, vk) if d1 else 0.0))
-                    + step,
+                    + s1,
                 )
             )
         if vk > big:
             e[k] = float("inf")
+    step = fmt.subnormal
 
     big_e = [0.0] * n
     abs_terms = [0.0] * n
@@ -115,6 +134,13 @@ def rounding_bounds(
         big_e[i] += (count[i] + 1) * (u * abs_terms[i] + step)
     floor = fmt.floor
     return [SAFETY * x + floor for x in e], [SAFETY * x + floor for x in big_e]
+
+
+def _formula_error(op: Any, node: Any, values: Sequence[float], of: float) -> float:
+    """The registry's allowance for a reasonable formula, in units of u, for a quantity of
+    magnitude ``of`` (the node's value or one of its local derivatives)."""
+    operands = node.operands(values)
+    return op.formula_error([abs(x) for x in operands], of)
 
 
 def _mul(a: float, b: float) -> float:

@@ -151,14 +151,15 @@ def run(
     corpus: Path | None = None,
     strict: bool = False,
     budget: float | None = None,
-    post_budget: float = POST_SEARCH_BUDGET,
+    post_budget: float | None = POST_SEARCH_BUDGET,
     note: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Judge ``examples`` cases spread over the families, then ``deep`` very deep chains.
 
     With ``corpus`` (a directory), its saved cases are judged first and every new bug is saved
     there. ``budget`` bounds the whole search in seconds; ``post_budget`` bounds shrinking,
-    minimising and refining. ``note`` receives progress lines for the phases after the search.
+    minimising and refining (None: no bound, for measurements that must not depend on the
+    machine's speed). ``note`` receives progress lines for the phases after the search.
     """
     say = note or (_stderr if progress else (lambda text: None))
     result = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=strict)
@@ -176,7 +177,7 @@ def run(
             examples=examples,
             seed_value=run_seed,
             budget=budget,
-            shrink_budget=post_budget / 2,
+            shrink_budget=None if post_budget is None else post_budget / 2,
             on_case=bar.update,
         )
         result.search.merge(found)

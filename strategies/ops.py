@@ -139,6 +139,11 @@ class Op:
         singular: where the operands make the op's general derivative formula singular although
             the exact derivative exists (``x ** c`` at x = 0: ``c * x ** (c - 1)`` is ``0 * inf``);
             an engine that raises there is warned about, not failed.
+        formula_error: what a reasonable float64 formula of the op other than a correctly
+            rounded call may lose, in units of u, given the operands' magnitudes and that of the
+            quantity (its value or a local derivative): the precision tier's allowance. The
+            default, two roundings of the quantity, covers ops composed of two (``a * b ** -1``,
+            ``a + (-b)``); functions that engines write from exp add an absolute allowance.
         probe: operands and the value the row assumes there (e.g. leaky_relu's slope): an engine
             whose op gives another value there has another parameter, and the op is not checked.
     """
@@ -161,6 +166,9 @@ class Op:
     self_const: float | None = None
     probe: tuple[tuple[float, ...], float] | None = None
     singular: Callable[[Sequence[float], Form], bool] | None = None
+    formula_error: Callable[[Sequence[float], float], float] = field(
+        default=lambda operands, of: 2.0 * of
+    )
 
     def __post_init__(self) -> None:
         if self.arity not in (1, 2):
@@ -341,6 +349,20 @@ def _float_softplus(a: float) -> float:
     return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
 
 
+def _from_exp(operands: Sequence[float], of: float) -> float:
+    """Functions engines write from exp and log (tanh as (e^2x - 1)/(e^2x + 1), sigmoid as
+    0.5 (1 + tanh(x/2)), log1p as log(1 + x)): each rounding of an intermediate near 1 costs
+    up to u absolutely, so a result far below 1 may lose all its digits (sigmoid(-360) = 0)."""
+    return 8.0 * (1.0 + of)
+
+
+def _through_exp_and_log(operands: Sequence[float], of: float) -> float:
+    """``a ** b`` as ``exp(b * log(a))``: the rounding of ``b log a`` is amplified by its size."""
+    base, exponent = operands
+    amplified = exponent * abs(math.log(base)) if base > 0 else 0.0
+    return of * (4.0 + 2.0 * amplified)
+
+
 OPS: dict[str, Op] = {}
 """The registry: every op by name, gradtrio's own and those registered by users' modules."""
 
@@ -381,6 +403,7 @@ register(
         can_overflow=True,
         self_const=64.0,
         singular=lambda args, form: form != "left" and args[0] == 0,
+        formula_error=_through_exp_and_log,
     ),
     Op(
         name="neg",
@@ -394,17 +417,40 @@ register(
         roundoff=0.0,
         control=True,
     ),
-    unary_op("exp", sympy.exp, _float_exp, roundoff=2.0, can_overflow=True, control=True),
+    unary_op(
+        "exp",
+        sympy.exp,
+        _float_exp,
+        roundoff=2.0,
+        can_overflow=True,
+        control=True,
+        # e ** x: the rounding of x is amplified by |x| in relative terms.
+        formula_error=lambda operands, of: of * (2.0 + operands[0]),
+    ),
     unary_op(
         "log",
         sympy.log,
         lambda a: math.log(a) if a > 0 else math.nan,
         edge=lambda args, form: args[0],
         roundoff=2.0,
+        formula_error=_from_exp,
     ),
-    unary_op("tanh", sympy.tanh, math.tanh, roundoff=4.0, bounded=True, control=True),
     unary_op(
-        "sigmoid", lambda a: 1 / (1 + sympy.exp(-a)), _float_sigmoid, roundoff=8.0, bounded=True
+        "tanh",
+        sympy.tanh,
+        math.tanh,
+        roundoff=4.0,
+        bounded=True,
+        control=True,
+        formula_error=_from_exp,
+    ),
+    unary_op(
+        "sigmoid",
+        lambda a: 1 / (1 + sympy.exp(-a)),
+        _float_sigmoid,
+        roundoff=8.0,
+        bounded=True,
+        formula_error=_from_exp,
     ),
     unary_op(
         "relu",
@@ -435,6 +481,7 @@ register(
         _float_log1p,
         edge=lambda args, form: args[0] + 1,
         roundoff=2.0,
+        formula_error=_from_exp,
     ),
     unary_op(
         "softplus",
@@ -443,6 +490,7 @@ register(
         # torch's softplus returns x itself past x = 20; logaddexp(x, 0) is the exact function.
         torch=lambda x: _torch().logaddexp(x, _torch().zeros_like(x)),
         roundoff=4.0,
+        formula_error=_from_exp,
     ),
     leaky_relu_op(),
     _pick_op("max", lambda a, b: a > b, "maximum", first_wins_above=True),
