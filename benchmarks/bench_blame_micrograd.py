@@ -12,8 +12,14 @@ names the planted primitive or an op micrograd derives from it. ``__pow__`` only
 exponent (it asserts so), which is micrograd's documented contract: the pow op is restricted to
 its ``x ** c`` form here, since the adapter has no way to learn that from the class.
 
+Two tables: micrograd as published, where its ``**`` raises Python's float errors (d/dx x ** 0
+at 0 is ``ZeroDivisionError``, an overflowing power ``OverflowError``) and that one crash can be
+every engine's smallest failure; and the same with ``**`` first made to give IEEE/PyTorch results
+there (control and mutants alike), which shows what the blame says about each planted bug.
+
 For each engine: whether ``gradtrio.checks.runner.run`` (``deep=0``) caught it, the kind of the
 smallest shrunk failure, the op its blame names, whether that is the planted one, and seconds.
+Exit status 1 when the patched control is flagged (the comparison would then mean nothing).
 """
 
 from __future__ import annotations
