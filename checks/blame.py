@@ -48,7 +48,29 @@ def blame_crash(
                 return earlier
     if node is not None:
         return Blame(node, Culprit.OP, e.node(node).op, crash.detail)
-    return Blame(None, Culprit.BACKWARD, None, getattr(crash, "detail", str(crash)))
+    detail = getattr(crash, "detail", str(crash))
+    if ref is not None:  # backward raised: which node's backward raises alone?
+        values = [as_float(v) for v in ref.values]
+        for k in range(e.size - 1, e.n_inputs - 1, -1):
+            alone, point = _alone(e.node(k), [values[i] for i in e.node(k).args])
+            try:
+                engine.run(alone, point)
+            except EngineCrash as exc:
+                if exc.where == "backward":
+                    where = f"{e.name(k)} = {e.node_source(k)}"
+                    return Blame(k, Culprit.OP, e.node(k).op, f"alone, {where} {exc.detail}")
+            except (CaseTimeout, RecursionError):
+                continue
+    return Blame(None, Culprit.BACKWARD, None, detail)
+
+
+def _alone(node: Node, operand_values: list[float]) -> tuple[Expression, list[float]]:
+    """``node`` on fresh leaves, a repeated operand kept repeated, and the point for them."""
+    distinct = list(dict.fromkeys(node.args))
+    leaf_of = {i: j for j, i in enumerate(distinct)}
+    values = dict(zip(node.args, operand_values))
+    alone = Node(node.op, tuple(leaf_of[i] for i in node.args), node.const, node.side)
+    return Expression(len(distinct), (alone,)), [values[i] for i in distinct]
 
 
 def kink_convention_differs(
@@ -209,14 +231,12 @@ def op_alone(engine: Engine, node: Node, operand_values: list[float]) -> str:
     """Replay one op on fresh leaves (keeping a repeated operand repeated), followed by a
     trusted op of another kind that scales the upstream gradient, so that a missing upstream
     factor shows; '' when it is right."""
-    distinct = list(dict.fromkeys(node.args))
-    leaf_of = {i: j for j, i in enumerate(distinct)}
-    values = dict(zip(node.args, operand_values))
-    nodes = [Node(node.op, tuple(leaf_of[i] for i in node.args), node.const, node.side)]
+    alone, point = _alone(node, operand_values)
+    nodes = list(alone.nodes)
     scaler = next((s for s in _trusted_scalers(engine) if s != node.op), None)
     note = ""
     if scaler is not None:
-        nodes.append(_scaler(scaler, len(distinct)))
+        nodes.append(_scaler(scaler, alone.n_inputs))
         note = f" (then {scaler})"
-    why = _wrong_alone(engine, tuple(nodes), len(distinct), [values[i] for i in distinct])
+    why = _wrong_alone(engine, tuple(nodes), alone.n_inputs, point)
     return why.replace(" gives ", f"{note} gives ", 1) if why else ""

@@ -158,6 +158,10 @@ class Engine:
         unchecked: dict[str, str] = {}
         for name, op in OPS.items():
             forms = tuple(form for form in op.forms if hasattr(self.cls, self._attr(op, form)))
+            refused = {form: why for form in forms if (why := self._refuses(op, form))}
+            for form, why in refused.items():
+                unchecked[name if len(op.forms) == 1 else f"{name} ({form})"] = why
+            forms = tuple(form for form in forms if form not in refused)
             if not forms:
                 continue
             differs = self._parameter_differs(op)
@@ -170,6 +174,23 @@ class Engine:
         for attr in _op_like_methods(self.cls, known):
             unchecked.setdefault(attr, "no registry row (register one with --ops)")
         return ops, unchecked
+
+    def _refuses(self, op: Op, form: Form) -> str:
+        """Why the engine does not take this form of the op at all (micrograd asserts that an
+        exponent is a number): '' when it computes something, right or wrong."""
+        node = (
+            Node(op.name, (0,) * (op.arity - (form != "nodes")))
+            if form == "nodes"
+            else Node(op.name, (0,), const=op.constants[form][0], side=form)
+        )
+        try:
+            self._apply(op, node, node.operands([self.cls(1.5)]))
+        except EngineCrash as exc:
+            if exc.error in ("TypeError", "AssertionError", "NotImplementedError"):
+                return f"the engine refuses it ({exc.detail})"
+        except Exception:
+            return ""
+        return ""
 
     def _parameter_differs(self, op: Op) -> str:
         """Why the engine's op has another parameter than the row assumes ('' when it agrees)."""

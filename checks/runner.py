@@ -179,6 +179,7 @@ def run(
             budget=budget,
             shrink_budget=None if post_budget is None else post_budget / 2,
             on_case=bar.update,
+            strict=strict,
         )
         result.search.merge(found)
         if deep and has_deep_chains(engine) and "search" not in found.cut_short:
@@ -194,6 +195,7 @@ def run(
                     shrink=False,
                     budget=remaining,
                     on_case=bar.update,
+                    strict=strict,
                 )
             )
     finally:

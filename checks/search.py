@@ -88,11 +88,15 @@ def search(
     budget: float | None = None,
     shrink_budget: float | None = None,
     on_case: Callable[[], None] = lambda: None,
+    strict: bool = False,
 ) -> SearchResult:
     """Judge ``examples`` cases drawn from ``strategy`` with seed ``seed_value``.
 
     ``budget`` (seconds) bounds the drawing and judging; ``shrink_budget`` bounds Hypothesis's
-    shrinking after the first failure. A search cut short says so in ``cut_short``.
+    shrinking after the first failure. A search cut short says so in ``cut_short``. Only a bug
+    (any finding, when ``strict``) stops the search for Hypothesis to shrink it: a warning or a
+    precision finding is recorded, smallest first, and the search goes on, so that it cannot
+    hide a bug found later.
     """
     result = SearchResult()
     smallest: dict[tuple[object, ...], Verdict] = {}
@@ -138,6 +142,8 @@ def search(
             best = smallest.get(key)
             if best is None or len(case.expression.nodes) < len(best.expression.nodes):
                 smallest[key] = verdict
+            if not (verdict.is_bug or strict):
+                return
             if not first_failure:
                 first_failure.append(time.monotonic())
             raise _failure_class(key)()

@@ -326,8 +326,11 @@ def _blame(engine: Engine, verdict: Verdict) -> Blame:
             op,
             f"derivative at the kink differs from the convention {OPS[op].kinks[0].convention!r}",
         )
+    upstream = blame_forward(expression, run, ref)
     if verdict.kind is Kind.FORWARD or verdict.mismatches[0].what == "value":
-        return blame_forward(expression, run, ref)
+        return upstream
+    if upstream.node is not None:  # a wrong value feeds the local derivatives after it
+        return dataclasses.replace(upstream, reason=f"{upstream.reason}, and gradients use it")
     return blame_backward(engine, expression, run, ref)
 
 

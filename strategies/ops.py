@@ -136,9 +136,10 @@ class Op:
             a scaler of the upstream gradient, once it has passed alone.
         self_const: for a binary op, the constant it takes when applied to one node alone (see
             :meth:`alone`); None means the node against itself (``x * x``).
-        singular: where the operands make the op's general derivative formula singular although
-            the exact derivative exists (``x ** c`` at x = 0: ``c * x ** (c - 1)`` is ``0 * inf``);
-            an engine that raises there is warned about, not failed.
+        singular: where a common formula of the op raises although the exact value and
+            derivative exist (``x ** c`` at x = 0, where micrograd's ``c * x ** (c - 1)`` is
+            ``0 * inf``, or at x < 0 for ``exp(c log x)``): an engine that raises there is warned
+            about, not failed.
         formula_error: what a reasonable float64 formula of the op other than a correctly
             rounded call may lose, in units of u, given the operands' magnitudes and that of the
             quantity (its value or a local derivative): the precision tier's allowance. The
@@ -402,7 +403,7 @@ register(
         constants={"left": _BASES, "right": _EXPONENTS},
         can_overflow=True,
         self_const=64.0,
-        singular=lambda args, form: form != "left" and args[0] == 0,
+        singular=lambda args, form: form != "left" and args[0] <= 0,
         formula_error=_through_exp_and_log,
     ),
     Op(

@@ -1,9 +1,8 @@
-"""micrograd 0.1.0's engine as published, plus exp, log, tanh and sigmoid as tutorials add them.
+"""micrograd 0.1.0's engine as published, plus exp, log and tanh as tutorials add them.
 
-Correct as a mathematical engine, with the original's float semantics left alone: ``exp`` and
-``sigmoid`` call ``math.exp`` with no overflow handling (``exp(710)`` raises ``OverflowError``,
-where the exact result exceeds float64; ``sigmoid(-710)`` raises too, although its exact value
-rounds to 0.0), ``x ** c`` differentiates as ``c * x ** (c - 1)`` (``ZeroDivisionError`` for
+Correct as a mathematical engine, with the original's float semantics left alone: ``exp`` calls
+``math.exp`` with no overflow handling (``exp(710)`` raises ``OverflowError``, where the exact
+result exceeds float64), ``x ** c`` differentiates as ``c * x ** (c - 1)`` (``ZeroDivisionError`` for
 ``c = 0`` at ``x = 0``), ``relu'(0) = 0``, ``_prev`` is a set and the topological sort is
 recursive (``RecursionError`` past ~1,000 nodes deep).
 """
@@ -86,16 +85,6 @@ class Value:
 
         def _backward():
             self.grad += (1 - t**2) * out.grad
-
-        out._backward = _backward
-        return out
-
-    def sigmoid(self):
-        s = 1 / (1 + math.exp(-self.data))
-        out = Value(s, (self,), "sigmoid")
-
-        def _backward():
-            self.grad += s * (1 - s) * out.grad
 
         out._backward = _backward
         return out
