@@ -9,6 +9,7 @@ derivative), where it is defined and smooth, and its kinks with the convention u
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -237,12 +238,13 @@ def binary_op(name: str, fn: Callable[[Any, Any], Any], symbol: str, dunder: str
 def unary_op(
     name: str, sympy_form: Callable[[Any], Any], float_fn: Callable[[float], float], **kw: Any
 ) -> Op:
-    """A row for a method ``x.name()``; ``torch`` defaults to the tensor method of that name."""
+    """A row for a method ``x.name()``; ``torch`` defaults to the tensor method of that name
+    when torch has one, else to the SymPy form evaluated on tensors."""
     return Op(
         name=name,
         arity=1,
         apply=methodcaller(name),
-        torch=kw.pop("torch", methodcaller(name)),
+        torch=kw.pop("torch", None) or _tensor_method_or_sympy(name, sympy_form),
         sympy=sympy_form,
         float_fn=float_fn,
         python="{0}." + name + "()",
@@ -334,6 +336,29 @@ def _pick_op(
         constants={"right": _SMALL},
         roundoff=0.0,
     )
+
+
+def _tensor_method_or_sympy(name: str, sympy_form: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def apply(x: Any) -> Any:
+        method = getattr(x, name, None)
+        if method is not None:
+            return method()
+        return _sympy_on_tensors(sympy_form)(x)
+
+    return apply
+
+
+@functools.cache
+def _sympy_on_tensors(sympy_form: Callable[..., Any]) -> Callable[..., Any]:
+    """The SymPy form as a function of torch tensors (for rows of the user's own ops, so that
+    a row needs no torch form): PyTorch's autograd then differentiates it in float64."""
+    torch = _torch()
+    a = sympy.Symbol("a", real=True)
+    functions = {
+        name: getattr(torch, name) for name in ("exp", "log", "tanh", "sin", "cos", "sqrt")
+    }
+    functions |= {"Abs": torch.abs, "log1p": torch.log1p}
+    return sympy.lambdify([a], sympy_form(a), modules=[functions, "math"])
 
 
 def _torch() -> Any:

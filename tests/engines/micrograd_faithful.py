@@ -2,9 +2,9 @@
 
 Correct as a mathematical engine, with the original's float semantics left alone: ``exp`` calls
 ``math.exp`` with no overflow handling (``exp(710)`` raises ``OverflowError``, where the exact
-result exceeds float64), ``x ** c`` differentiates as ``c * x ** (c - 1)`` (``ZeroDivisionError`` for
-``c = 0`` at ``x = 0``), ``relu'(0) = 0``, ``_prev`` is a set and the topological sort is
-recursive (``RecursionError`` past ~1,000 nodes deep).
+result exceeds float64), ``x ** c`` differentiates as ``c * x ** (c - 1)``
+(``ZeroDivisionError`` for ``c = 0`` at ``x = 0``), ``relu'(0) = 0``, ``_prev`` is a set and
+the topological sort is recursive (``RecursionError`` past ~1,000 nodes deep).
 """
 
 import math

@@ -1,0 +1,177 @@
+"""The harness's shape: a case carries its rules, an op row is all an op needs, the installed
+names belong to gradtrio, and the command line answers before anything heavy is imported."""
+
+import json
+import subprocess
+import sys
+from importlib.metadata import distribution
+from pathlib import Path
+
+import pytest
+import sympy
+from gradtrio.checks import check, judge, resolve_engine
+from gradtrio.checks.api import CheckFailure
+from gradtrio.checks.engine import Engine
+from gradtrio.checks.outcome import Culprit, Kind, Status
+from gradtrio.checks.search import search
+from gradtrio.strategies import Case, Expression, Node, Rules, cases, trace, unary_op, wide_cases
+from gradtrio.strategies.ops import OPS, register
+from hypothesis import given, settings
+
+ENGINES = Path(__file__).parent / "engines"
+ROOT = Path(__file__).parent.parent
+CUBE = f"{ENGINES / 'cube_engine.py'}:Value"
+
+
+@settings(max_examples=60, database=None)
+@given(wide_cases(ops=["exp", "mul", "add"]))
+def test_a_drawn_wide_case_is_judged_whole_even_when_its_output_overflows(case):
+    verdict = check(case)  # the case's own rules go with it
+    assert verdict.status is Status.PASS, verdict.reason
+
+
+def test_an_overflowing_output_is_judged_by_default_not_skipped():
+    exp = Expression(1, (Node("exp", (0,)),))
+    assert judge(resolve_engine(None), exp, (800.0,)).status is Status.PASS
+    narrow = Case(exp, (800.0,), "user", Rules(overflow_output=False))
+    assert judge(resolve_engine(None), narrow).status is Status.SKIP
+
+
+def test_the_report_of_check_reproduces_on_the_engine_under_test():
+    engine = Engine.load(f"{ENGINES / 'wrong_mul.py'}:Value")
+    case = Case.of(Expression(2, (Node("mul", (0, 1)),)), (1.5, -0.5))
+    with pytest.raises(CheckFailure) as info:
+        check(case, engine=engine)
+    report = str(info.value)
+    assert "from wrong_mul import Value" in report
+    assert "from gradtrio.autograd import Value" not in report
+
+
+def test_rules_reject_bad_values_with_one_line_naming_them():
+    for bad, name in ((Rules, "margin"), (Rules, "max_magnitude")):
+        with pytest.raises(ValueError, match=name):
+            bad(**{name: -1.0})
+    with pytest.raises(ValueError, match="point has 2 values: expected 1"):
+        Case(Expression(1, (Node("exp", (0,)),)), (1.0, 2.0))
+
+
+# -- an op is one row -----------------------------------------------------------------------------
+
+
+def cube_engine():
+    from gradtrio.checks.engine import load_class
+
+    return load_class(CUBE)
+
+
+@pytest.fixture
+def cube_row():
+    row = unary_op("cube", lambda a: a**3, lambda a: a**3, roundoff=2.0)
+    register(row)
+    yield row
+    del OPS["cube"]
+
+
+def test_a_new_row_is_drawn_traced_judged_by_every_oracle_and_blamed(cube_row):
+    engine = Engine.load(CUBE)
+    assert "cube" in engine.ops and not engine.unchecked
+    found = search(engine, cases(ops=engine.ops, max_nodes=4), examples=80)
+    assert found.op_counts["cube"] > 0 and not found.failures
+    traced = trace(lambda x: x.cube() * x, [0.5])
+    assert str(traced) == "n1 = x0.cube(); n2 = n1 * x0"
+    verdict = judge(engine, traced, (0.5,))
+    assert verdict.status is Status.PASS
+    assert verdict.agreement.pairs() == {
+        "engine~sympy": True,
+        "torch~sympy": True,
+        "engine~torch": True,
+        "engine~fd": True,
+        "sympy~fd": True,
+    }
+    cube_engine().wrong = 1.01
+    try:
+        engine = Engine.load(CUBE)
+        bad = judge(engine, traced, (0.5,))
+    finally:
+        cube_engine().wrong = 1.0
+    assert bad.kind is Kind.GRADIENT
+    assert (bad.blame.culprit, bad.blame.op, bad.blame.node) == (Culprit.OP, "cube", 1)
+    assert str(sympy.diff(cube_row.sympy(sympy.Symbol("a")), sympy.Symbol("a"))) == "3*a**2"
+
+
+def test_a_method_that_looks_like_an_op_without_a_row_is_listed_not_checked():
+    engine = Engine.load(CUBE)
+    assert "cube" in engine.unchecked and "register" in engine.unchecked["cube"]
+    assert any("not checked: cube" in note.text for note in engine.limitations())
+
+
+OPS_MODULE = """
+from gradtrio.strategies import unary_op
+
+OPS = [unary_op("cube", lambda a: a ** 3, lambda a: a ** 3, roundoff=2.0)]
+"""
+
+
+def test_verify_op_checks_an_op_registered_from_the_users_module(tmp_path):
+    (tmp_path / "my_ops.py").write_text(OPS_MODULE)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gradtrio",
+            "verify-op",
+            "cube",
+            "--ops",
+            str(tmp_path / "my_ops.py"),
+            "--engine",
+            CUBE,
+            "--examples",
+            "30",
+            "--no-report",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASSED: cube agrees" in done.stdout
+
+
+# -- names and start-up ---------------------------------------------------------------------------
+
+
+def test_every_installed_entry_point_and_package_is_under_gradtrio():
+    dist = distribution("gradtrio")
+    for point in dist.entry_points:
+        assert point.value.startswith("gradtrio."), point
+    top = (dist.read_text("top_level.txt") or "gradtrio").split()
+    assert set(top) <= {"gradtrio"}
+
+
+def test_outside_the_checkout_autograd_is_not_ours(tmp_path):
+    probe = (
+        "import importlib.util, json, gradtrio.autograd\n"
+        "spec = importlib.util.find_spec('autograd')\n"
+        "print(json.dumps([None if spec is None else spec.origin, gradtrio.autograd.__file__]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    other, ours = json.loads(done.stdout)
+    assert ours.endswith("__init__.py")
+    assert other is None or Path(other).parent != Path(ours).parent
+
+
+def test_help_and_usage_errors_import_neither_torch_nor_sympy():
+    probe = (
+        "import sys\n"
+        "from gradtrio.checks.cli import main\n"
+        "codes = [main(['--examples', 'x'])]\n"
+        "try:\n    main(['run', '--help'])\nexcept SystemExit as e:\n    codes.append(e.code)\n"
+        "print(codes, 'torch' in sys.modules, 'sympy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.stdout.split("\n")[-2] == "[2, 0] False False", done.stdout + done.stderr
