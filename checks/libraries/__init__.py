@@ -27,7 +27,13 @@ _TABLE: dict[str, tuple[str, str, dict[str, Any], str, str]] = {
     "jax:float32": ("jax_adapter", "JaxAdapter", {"dtype": "float32"}, "jax", "JAX"),
     "autograd": ("hips_autograd", "HipsAdapter", {}, "autograd", "HIPS autograd"),
     "mygrad": ("mygrad_adapter", "MyGradAdapter", {}, "mygrad", "MyGrad"),
-    "tinygrad": ("tinygrad_adapter", "TinygradAdapter", {"dtype": "float64"}, "tinygrad", "tinygrad"),
+    "tinygrad": (
+        "tinygrad_adapter",
+        "TinygradAdapter",
+        {"dtype": "float64"},
+        "tinygrad",
+        "tinygrad",
+    ),
     "tinygrad:float32": (
         "tinygrad_adapter",
         "TinygradAdapter",

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-
 from gradtrio.checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
@@ -291,28 +290,69 @@ class FunctionalAdapter(LibraryAdapter):
 
         return f
 
-    def compiled(self, program: Program) -> tuple[Callable[..., Any], Callable[..., Any]]:
-        """The values function and the gradient function of one program (cached by jit mode)."""
+    def compiled(self, program: Program) -> tuple[Callable[..., Any], ...]:
+        """The values function, the gradient function (inputs only: what a user calls, and what
+        the reproducer prints) and the gradient function with a zero at every node (for the
+        blame; under jit it may round differently from the first, so it is kept apart)."""
         n_inputs, nodes = program
-        values = self.values_function(self._built(program, with_zeros=False))
-        grads = self.gradient_function(self._built(program, with_zeros=True), n_inputs + len(nodes))
-        return values, grads
+        plain = self._built(program, with_zeros=False)
+        return (
+            self.values_function(plain),
+            self.gradient_function(lambda *xs: plain(*xs)[-1], n_inputs),
+            self.gradient_function(self._built(program, with_zeros=True), n_inputs + len(nodes)),
+        )
 
     def _evaluate(self, program: Program, point: Sequence[float], grads: bool) -> EngineRun:
         n_inputs, nodes = program
-        values_fn, grad_fn = self.compiled(program)
+        values_fn, grad_fn, node_grad_fn = self.compiled(program)
         xs = [self.array(self.rounded(x)) for x in point]
         node_values = [float(v) for v in values_fn(*xs)]
         if not grads:
             return EngineRun(node_values[-1], [], [], node_values)
-        zeros = [self.array(0.0) for _ in nodes]
         try:
-            value, all_grads = grad_fn(*xs, *zeros)
-            all_grads = [_grad_or_zero(g) for g in all_grads]
+            value, input_grads = grad_fn(*xs)
         except (EngineCrash, CaseTimeout, MemoryError):
             raise
         except Exception as exc:
             raise EngineCrash("grad", f"raised {type(exc).__name__}: {exc}") from exc
-        # The output's own gradient is 1 by definition of grad; its z's gradient says so.
-        node_grads: list[float | None] = [*all_grads]
-        return EngineRun(float(value), all_grads[:n_inputs], node_grads, node_values)
+
+        def node_grads() -> list[float | None]:
+            # d out / d z_k is node k's gradient (the output's own is 1 by construction).
+            zeros = [self.array(0.0) for _ in nodes]
+            try:
+                with _quiet():
+                    _, all_grads = node_grad_fn(*xs, *zeros)
+            except Exception:  # the blame then replays ops alone instead
+                return [None] * (n_inputs + len(nodes))
+            return [_grad_or_zero(g) for g in all_grads]
+
+        return EngineRun(
+            float(value),
+            [_grad_or_zero(g) for g in input_grads],
+            LazyGrads(node_grads, n_inputs + len(nodes)),  # type: ignore[arg-type]
+            node_values,
+        )
+
+
+class LazyGrads(Sequence):
+    """Every node's gradient, computed on first use: only the blame of a failing case reads
+    them, and the zero-augmented gradient costs as much again as the plain one."""
+
+    def __init__(self, compute: Callable[[], list[float | None]], size: int) -> None:
+        self._compute = compute
+        self._size = size
+        self._grads: list[float | None] | None = None
+
+    def _all(self) -> list[float | None]:
+        if self._grads is None:
+            self._grads = self._compute()
+        return self._grads
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self._all()[index]
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __repr__(self) -> str:
+        return repr(self._all()) if self._grads is not None else f"<{self._size} node gradients>"

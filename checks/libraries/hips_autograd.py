@@ -27,7 +27,6 @@ from types import ModuleType
 from typing import Any
 
 import numpy
-
 from gradtrio.checks.engine import EngineError
 from gradtrio.checks.libraries.base import FunctionalAdapter
 from gradtrio.strategies.expression import Expression

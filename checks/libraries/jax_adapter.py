@@ -11,7 +11,6 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-
 from gradtrio.checks.libraries.base import FunctionalAdapter, Program
 from gradtrio.strategies.expression import Expression
 
@@ -39,7 +38,7 @@ class JaxAdapter(FunctionalAdapter):
         self.jit = jit
         self.version = f"{jax.__version__} (jaxlib {jax.lib.__version__})"
         self.jnp_dtype = jnp.float64 if dtype == "float64" else jnp.float32
-        self._cache: dict[Program, tuple[Callable[..., Any], Callable[..., Any]]] = {}
+        self._cache: dict[Program, tuple[Callable[..., Any], ...]] = {}
         super().__init__(name, dtype, **kw)
 
     def _functions(self) -> dict[str, Callable[..., Any]]:
@@ -92,7 +91,7 @@ class JaxAdapter(FunctionalAdapter):
     def values_function(self, f: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
         return jax.jit(f) if self.jit else f
 
-    def compiled(self, program: Program) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def compiled(self, program: Program) -> tuple[Callable[..., Any], ...]:
         key = (program[0], tuple(program[1]))
         if key not in self._cache:
             if len(self._cache) >= CACHE_SIZE:

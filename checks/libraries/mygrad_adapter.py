@@ -9,7 +9,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import mygrad as mg
-
 from gradtrio.checks.engine import EngineRun
 from gradtrio.checks.libraries.base import ObjectGraphAdapter, _grad_or_zero
 from gradtrio.strategies.expression import Expression

@@ -14,11 +14,10 @@ from typing import Any
 os.environ.setdefault("DEV", "CPU")  # before tinygrad reads it
 
 import tinygrad  # noqa: E402
-from tinygrad import Tensor, dtypes  # noqa: E402
-
 from gradtrio.checks.engine import EngineRun  # noqa: E402
 from gradtrio.checks.libraries.base import ObjectGraphAdapter  # noqa: E402
 from gradtrio.strategies.expression import Expression  # noqa: E402
+from tinygrad import Tensor, dtypes  # noqa: E402
 
 __all__ = ["TinygradAdapter"]
 
@@ -101,7 +100,8 @@ class TinygradAdapter(ObjectGraphAdapter):
             ),
             *self.node_lines(expression),
             f"{out}.backward()",
-            f"grads = [x.grad if x.grad is not None else x.zeros_like() for x in ({', '.join(inputs)},)]",
+            f"leaves = ({', '.join(inputs)},)",
+            "grads = [x.grad if x.grad is not None else x.zeros_like() for x in leaves]",
             f"numbers = Tensor.stack({out}, *grads).numpy().tolist()",
             'print("value:", float(numbers[0]))',
             'print("grads:", [float(g) for g in numbers[1:]])',

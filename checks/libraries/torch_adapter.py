@@ -9,7 +9,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-
 from gradtrio.checks.engine import EngineRun
 from gradtrio.checks.libraries.base import ObjectGraphAdapter, _grad_or_zero
 from gradtrio.strategies.expression import Expression
@@ -65,8 +64,10 @@ class TorchAdapter(ObjectGraphAdapter):
             **{name: f"torch.{name}({{0}})" for name in (*unary, "log1p")},
             "leaky_relu": "torch.nn.functional.leaky_relu({0})",
             "softplus": "torch.nn.functional.softplus({0})",
-            "max": "torch.maximum(torch.as_tensor({0}, dtype=DTYPE), torch.as_tensor({1}, dtype=DTYPE))",
-            "min": "torch.minimum(torch.as_tensor({0}, dtype=DTYPE), torch.as_tensor({1}, dtype=DTYPE))",
+            **{
+                name: f"torch.{fn}(as_tensor({{0}}), as_tensor({{1}}))"
+                for name, fn in (("max", "maximum"), ("min", "minimum"))
+            },
         }
 
     def leaf(self, x: float, grads: bool) -> Any:
@@ -87,9 +88,7 @@ class TorchAdapter(ObjectGraphAdapter):
         node_grads = [None if v.grad is None else v.grad.item() for v in values]
         # A node the output does not depend on has no gradient: 0, as for an unused input.
         node_grads = [_grad_or_zero(g) for g in node_grads]
-        return EngineRun(
-            node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values
-        )
+        return EngineRun(node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values)
 
     def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
         dtype = f"torch.{self.dtype}"
@@ -101,12 +100,18 @@ class TorchAdapter(ObjectGraphAdapter):
             "",
             f"DTYPE = {dtype}",
             *(
+                ["as_tensor = lambda x: torch.as_tensor(x, dtype=DTYPE)"]
+                if {"max", "min"} & set(expression.ops_used())
+                else []
+            ),
+            *(
                 f"{name} = torch.tensor({self.rounded(x)!r}, dtype=DTYPE, requires_grad=True)"
                 for name, x in zip(inputs, point)
             ),
             *self.node_lines(expression),
             f"{out}.backward()",
             f'print("value:", {out}.item())',
-            f'print("grads:", [0.0 if x.grad is None else x.grad.item() for x in ({", ".join(inputs)},)])',
+            f"grads = [0.0 if x.grad is None else x.grad.item() for x in ({', '.join(inputs)},)]",
+            'print("grads:", grads)',
         ]
         return "\n".join(lines) + "\n"
