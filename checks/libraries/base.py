@@ -19,6 +19,7 @@ import contextlib
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from types import EllipsisType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -66,12 +67,16 @@ class LibraryAdapter:
     library: ClassVar[str] = ""
     documented: ClassVar[dict[tuple[str, float], str]] = {}
     wrap_constants = False  # the library takes Python numbers as operands
+    default_timeout: ClassVar[float] = 10.0  # seconds per case; compiling libraries need more
 
-    def __init__(self, name: str, dtype: str = "float64", timeout: float | None = 10.0) -> None:
+    def __init__(
+        self, name: str, dtype: str = "float64", timeout: float | None | EllipsisType = ...
+    ) -> None:
         self.name = name
         self.spec = name
         self.dtype = dtype
-        self.timeout = timeout
+        # ``...``: the library's default; None: no limit.
+        self.timeout = self.default_timeout if isinstance(timeout, EllipsisType) else timeout
         self._limited = False
         self.functions: dict[str, Callable[..., Any]] = self._functions()
         self.sources: dict[str, str] = {**BINARY_SOURCES, "neg": "-{0}", **self._sources()}

@@ -36,6 +36,8 @@ class JaxAdapter(FunctionalAdapter):
         self, name: str = "jax", dtype: str = "float64", jit: bool = False, **kw: Any
     ) -> None:
         self.jit = jit
+        if jit:  # each expression is compiled by XLA three times (values, grads, node grads)
+            self.default_timeout = 60.0
         self.version = f"{jax.__version__} (jaxlib {jax.lib.__version__})"
         self.jnp_dtype = jnp.float64 if dtype == "float64" else jnp.float32
         self._cache: dict[Program, tuple[Callable[..., Any], ...]] = {}
