@@ -1,0 +1,216 @@
+"""The library adapters (checks/libraries): each judged clean on a fixed case, a planted wrong
+gradient caught, an unused input's missing gradient read as 0, the reproducer runnable on its own
+and printing the adapter's numbers, the documented conventions as measured, and HIPS autograd
+found past this checkout's own autograd/ folder. Each adapter is skipped when its library is not
+installed."""
+
+from __future__ import annotations
+
+import ast
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gradtrio.checks.compare import close
+from gradtrio.checks.engine import EngineError, EngineRun
+from gradtrio.checks.libraries import ADAPTERS, load_adapter
+from gradtrio.checks.oracle_sympy import reference
+from gradtrio.checks.verdict import judge
+from gradtrio.strategies.expression import Expression, Node
+
+ROOT = Path(__file__).parent.parent
+LIBRARY = {
+    "torch": "torch",
+    "jax": "jax",
+    "autograd": None,  # HIPS: found by load_adapter itself, past the checkout's autograd/
+    "mygrad": "mygrad",
+    "tinygrad": "tinygrad",
+}
+NAMES = list(ADAPTERS)
+FLOAT32_SCALE = 2.0**29  # float32's unit roundoff over float64's: the bounds are linear in u
+
+# x0 shared by tanh, mul and div; constants exact in float32 so both dtypes compute one case.
+CASE = Expression(
+    2,
+    (
+        Node("tanh", (0,)),  # n2
+        Node("mul", (2, 0)),  # n3
+        Node("sub", (3,), 2.0, "left"),  # n4 = 2 - n3
+        Node("exp", (1,)),  # n5
+        Node("div", (4, 5)),  # n6
+        Node("sigmoid", (6,)),  # n7
+        Node("pow", (7,), 3.0, "right"),  # n8
+        Node("add", (8, 0)),  # n9
+    ),
+)
+POINT = (0.75, -0.5)  # exact in float32
+UNUSED = Expression(2, (Node("mul", (0, 0)), Node("relu", (2,))))  # x1 unused
+
+
+def adapter_for(name: str):
+    module = LIBRARY[name.partition(":")[0]]
+    if module is not None:
+        pytest.importorskip(module, reason=f"{module} is not installed")
+    try:
+        return load_adapter(name)
+    except EngineError as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(params=NAMES)
+def adapter(request):
+    return adapter_for(request.param)
+
+
+def float32_wrong(adapter, expression: Expression, point, run: EngineRun) -> list[str]:
+    """What a float32 adapter got wrong against the reference at its rounded point, with the
+    float64 rounding bounds scaled to float32 (until the reference judges at float32 itself)."""
+    rounded = [adapter.rounded(x) for x in point]
+    ref = reference(expression, rounded)
+    wrong = []
+    if not close(run.value, float(ref.value), ref.value_bounds[-1] * FLOAT32_SCALE):
+        wrong.append("value")
+    for i, (g, r) in enumerate(zip(run.grads, ref.grads)):
+        if not close(g, float(r), ref.grad_bounds[i] * FLOAT32_SCALE, gradient=True):
+            wrong.append(expression.name(i))
+    return wrong
+
+
+def test_fixed_case_is_judged_clean(adapter):
+    if adapter.dtype == "float64":
+        verdict = judge(adapter, CASE, POINT)
+        assert verdict.status == "pass", verdict.reason
+    else:
+        assert float32_wrong(adapter, CASE, POINT, adapter.run(CASE, POINT)) == []
+
+
+class Scaled:
+    """An adapter whose gradient of x0 is planted wrong by a relative 1e-6."""
+
+    def __init__(self, inner) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+    def run(self, expression, point):
+        run = self._inner.run(expression, point)
+        run.grads[0] *= 1 + 1e-6
+        return run
+
+
+def test_planted_wrong_gradient_fails(adapter):
+    wrapped = Scaled(adapter)
+    if adapter.dtype == "float64":
+        verdict = judge(wrapped, CASE, POINT)
+        assert verdict.status == "fail" and verdict.kind == "gradient", verdict.reason
+        assert [m.what for m in verdict.mismatches] == ["x0"]
+    else:  # 1e-6 is below float32's resolution of this gradient: plant a larger error
+        run = adapter.run(CASE, POINT)
+        run.grads[0] *= 1 + 1e-3
+        assert float32_wrong(adapter, CASE, POINT, run) == ["x0"]
+
+
+def test_unused_input_reads_as_zero(adapter):
+    run = adapter.run(UNUSED, (1.5, -2.0))
+    assert run.grads == [3.0, 0.0]
+    assert run.value == 2.25
+
+
+def _printed(snippet: str, cwd: Path) -> tuple[float, list[float]]:
+    # Standalone: no PYTHONPATH, run outside the checkout (its autograd/ shadows HIPS autograd).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run(
+        [sys.executable, "-c", snippet],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+    return float(lines["value"]), ast.literal_eval(lines["grads"])
+
+
+def test_reproducer_runs_alone_and_prints_the_same_numbers(adapter, tmp_path):
+    snippet = adapter.reproducer(CASE, POINT)
+    assert adapter.version in snippet.splitlines()[0] and adapter.dtype in snippet.splitlines()[0]
+    run = adapter.run(CASE, POINT)
+    value, grads = _printed(snippet, tmp_path)
+    assert value == run.value
+    assert grads == run.grads
+
+
+def test_intermediate_gradients_match_the_reference_where_kept(adapter):
+    if adapter.dtype != "float64":
+        pytest.skip("checked at float64")
+    run = adapter.run(CASE, POINT)
+    ref = reference(CASE, POINT)
+    for k, g in enumerate(run.node_grads):
+        if g is not None:
+            assert close(g, float(ref.adjoints[k]), ref.grad_bounds[k]), CASE.name(k)
+
+
+# -- conventions, as the libraries document them -------------------------------------------------
+
+DOCUMENTED = {
+    "jax": {("abs", 0.0): 1.0, ("leaky_relu", 0.0): 1.0, ("pow", 0.0): math.nan},
+    "autograd": {("relu", 0.0): 0.5},
+}
+
+
+@pytest.mark.parametrize("name", ["jax", "jax:jit", "autograd"])
+def test_documented_conventions_hold_on_the_installed_version(name):
+    adapter = adapter_for(name)
+    expected = DOCUMENTED[name.partition(":")[0]]
+    measured = adapter.conventions
+    assert set(measured) == set(expected) == set(adapter.citations)
+    for key, value in expected.items():
+        assert measured[key] == value or math.isnan(value) and math.isnan(measured[key]), key
+
+
+def test_torch_declares_nothing():
+    assert adapter_for("torch").conventions == {}
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+
+def test_unknown_name_is_a_one_line_error():
+    with pytest.raises(EngineError, match="no such library adapter; known: torch"):
+        load_adapter("theano")
+
+
+def test_missing_library_is_a_one_line_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mygrad", None)  # import mygrad now raises
+    monkeypatch.delitem(sys.modules, "gradtrio.checks.libraries.mygrad_adapter", raising=False)
+    with pytest.raises(EngineError) as info:
+        load_adapter("mygrad")
+    assert str(info.value) == (
+        "--engine mygrad: MyGrad is not installed; pip install 'gradtrio[mygrad]'"
+    )
+
+
+def test_hips_autograd_is_found_past_the_checkouts_autograd_folder():
+    code = (
+        "import autograd, sys\n"
+        "print('plain:', autograd.__file__)\n"
+        "for name in [m for m in sys.modules if m.partition('.')[0] == 'autograd']:\n"
+        "    del sys.modules[name]\n"
+        "from gradtrio.checks.libraries.hips_autograd import import_hips_autograd\n"
+        "print('hips:', import_hips_autograd().__file__)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    if "No module named" in done.stderr or "not installed" in done.stderr:
+        pytest.skip("HIPS autograd is not installed")
+    assert done.returncode == 0, done.stderr[-2000:]
+    paths = dict(line.split(": ", 1) for line in done.stdout.splitlines())
+    assert Path(paths["plain"]).resolve().parent == (ROOT / "autograd").resolve()
+    assert not Path(paths["hips"]).resolve().is_relative_to(ROOT.resolve())
