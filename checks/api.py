@@ -13,7 +13,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from gradtrio.checks.engine import DEFAULT_ENGINE, Engine
+from gradtrio.checks.engine import DEFAULT_ENGINE, Engine, load_engine
 from gradtrio.checks.outcome import Kind
 from gradtrio.checks.report import format_verdict
 from gradtrio.checks.verdict import Verdict, judge
@@ -74,7 +74,7 @@ FAILURES: dict[Kind, type[CheckFailure]] = {
 @functools.lru_cache(maxsize=32)
 def _engine_for(target: Any) -> Engine:
     if isinstance(target, str):
-        return Engine.load(target)
+        return load_engine(target)
     return Engine.from_class(target)
 
 

@@ -208,11 +208,11 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def load_engine(args: argparse.Namespace) -> Engine:
-    from gradtrio.checks.engine import Engine
+    from gradtrio.checks.engine import load_engine
     from gradtrio.checks.loading import load_op_modules
 
     load_op_modules(args.ops)
-    return Engine.load(
+    return load_engine(
         args.engine,
         value_attr=args.value_attr,
         grad_attr=args.grad_attr,

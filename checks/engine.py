@@ -17,7 +17,15 @@ from gradtrio.checks.loading import LoadError, load_object
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
 
-__all__ = ["DEFAULT_ENGINE", "Engine", "EngineCrash", "EngineError", "EngineRun", "load_class"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "Engine",
+    "EngineCrash",
+    "EngineError",
+    "EngineRun",
+    "load_class",
+    "load_engine",
+]
 
 from gradtrio.checks.defaults import DEFAULT_ENGINE
 
@@ -374,3 +382,16 @@ def _op_like_methods(cls: type, known: set[str]) -> list[str]:
             except Exception:
                 continue
     return found
+
+
+def load_engine(spec: str = DEFAULT_ENGINE, **overrides: Any) -> Any:
+    """The engine named by ``spec``: a library adapter by name (``torch``, ``jax:jit``, ...,
+    or one registered in the ``gradtrio.adapters`` entry point group), or a value class as
+    ``package.module:Class`` or ``path/to/file.py:Class`` (``overrides`` as for
+    :meth:`Engine.load`)."""
+    from gradtrio.checks.libraries import is_adapter_name, load_adapter
+
+    if is_adapter_name(spec):
+        timeout = overrides.get("timeout")
+        return load_adapter(spec, **({} if timeout is None else {"timeout": timeout}))
+    return Engine.load(spec, **overrides)

@@ -124,12 +124,12 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 
 def _load(spec: str, ops: Sequence[str] = ()) -> Engine:
-    from gradtrio.checks.engine import Engine
+    from gradtrio.checks.engine import load_engine
     from gradtrio.checks.loading import LoadError, load_op_modules
 
     try:
         load_op_modules(ops)
-        return Engine.load(spec)
+        return load_engine(spec)
     except LoadError as exc:
         raise pytest.UsageError(f"gradtrio: {exc}") from None
 

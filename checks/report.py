@@ -53,6 +53,8 @@ def reproducer(verdict: Verdict, *, engine: Engine | None = None) -> str:
     its attribute names used and its constants wrapped when it needs that."""
     if engine is None:
         return verdict.expression.to_python(verdict.point)
+    if hasattr(engine, "reproducer"):  # a library adapter writes the library's own API
+        return engine.reproducer(verdict.expression, verdict.point)
     imports, cls = import_line(engine)
     return verdict.expression.to_python(
         verdict.point,

@@ -155,19 +155,19 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
     ambiguous = _kink_ambiguous(expression, ref)
     if ambiguous:
         return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
-    with engine.time_limit():  # one limit for the whole case, finite differences included
-        try:
+    try:
+        with engine.time_limit():  # one limit for the whole case, finite differences included
             run = engine.run(expression, point)
-        except (EngineCrash, CaseTimeout, RecursionError) as exc:
-            return Observations(case, reference=ref, crash=exc)
-        value_ok, grads_ok = _engine_agrees(run, ref)
-        fd: tuple[FDEstimate, ...] = ()
-        if with_fd or not (value_ok and grads_ok):
-            fd = tuple(_fd(engine, expression, point, ref.value_bounds[-1]))
-        kink_breaks = kink_matches = False
-        if value_ok and not grads_ok and ref.kink_nodes:
-            kink_breaks = kink_convention_differs(engine, expression, run, ref)
-            kink_matches = kink_breaks and _explained_by_kinks(expression, point, run)
+            value_ok, grads_ok = _engine_agrees(run, ref)
+            fd: tuple[FDEstimate, ...] = ()
+            if with_fd or not (value_ok and grads_ok):
+                fd = tuple(_fd(engine, expression, point, ref.value_bounds[-1]))
+            kink_breaks = kink_matches = False
+            if value_ok and not grads_ok and ref.kink_nodes:
+                kink_breaks = kink_convention_differs(engine, expression, run, ref)
+                kink_matches = kink_breaks and _explained_by_kinks(expression, point, run)
+    except (EngineCrash, CaseTimeout, RecursionError) as exc:
+        return Observations(case, reference=ref, crash=exc)
     return Observations(
         case,
         reference=ref,

@@ -86,7 +86,10 @@ def verify_main(args: argparse.Namespace) -> int:
         )
     if name not in engine.ops:
         attrs = ", ".join(sorted(set(OPS[name].engine_attrs.values())))
-        why = engine.unchecked.get(name, f"looked for {attrs} on {engine.cls.__name__}")
+        why = engine.unchecked.get(
+            name,
+            f"looked for {attrs} on {_holder(engine)}",
+        )
         raise UsageError(f"verify-op: engine {engine.spec} cannot check {name!r} ({why})")
     op = OPS[name]
     kinks = ", ".join(f"at {k.at:g} (convention {k.convention:g})" for k in op.kinks) or "none"
@@ -115,3 +118,8 @@ def verify_main(args: argparse.Namespace) -> int:
     )
     body = text.split("\n", 1)[1] if "\n" in text else ""
     return _finish(total, args, "\n".join([*lines, verdict_line, body]), reports)
+
+
+def _holder(engine: Engine) -> str:
+    cls = getattr(engine, "cls", None)
+    return engine.spec if cls is None else cls.__name__

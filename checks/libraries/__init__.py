@@ -59,9 +59,27 @@ ADAPTERS: dict[str, Callable[..., LibraryAdapter]] = {name: _factory(name) for n
 """Adapter name -> factory (keyword overrides such as ``timeout`` pass through)."""
 
 
+def _registered() -> dict[str, Any]:
+    """Adapters registered by other distributions in the ``gradtrio.adapters`` group."""
+    from importlib.metadata import entry_points
+
+    return {point.name: point for point in entry_points(group="gradtrio.adapters")}
+
+
+def is_adapter_name(spec: str) -> bool:
+    return spec in _TABLE or ":" not in spec and spec in _registered()
+
+
 def load_adapter(name: str, **overrides: Any) -> LibraryAdapter:
     """The adapter called ``name``; :class:`EngineError` with one line when the name is unknown
     or its library is not installed."""
+    if name not in _TABLE and name in _registered():
+        from gradtrio.checks.loading import LoadError
+
+        try:
+            return _registered()[name].load()(**overrides)
+        except Exception as exc:
+            raise LoadError(f"--engine {name}: its adapter failed to load: {exc}") from None
     if name not in _TABLE:
         raise EngineError(f"--engine {name}: no such library adapter; known: {', '.join(_TABLE)}")
     _, _, _, distribution, human = _TABLE[name]

@@ -23,7 +23,8 @@ from types import EllipsisType
 from typing import Any, ClassVar
 
 import numpy as np
-from gradtrio.checks.engine import CaseTimeout, Engine, EngineCrash, EngineRun
+from gradtrio.checks.engine import EngineCrash, EngineRun
+from gradtrio.checks.limits import CaseTimeout, TimeLimit
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
 
@@ -77,7 +78,8 @@ class LibraryAdapter:
         self.dtype = dtype
         # ``...``: the library's default; None: no limit.
         self.timeout = self.default_timeout if isinstance(timeout, EllipsisType) else timeout
-        self._limited = False
+        self.time_limit = TimeLimit(self.timeout)
+        self.unchecked: dict[str, str] = {}
         self.functions: dict[str, Callable[..., Any]] = self._functions()
         self.sources: dict[str, str] = {**BINARY_SOURCES, "neg": "-{0}", **self._sources()}
         self.ops: dict[str, tuple[Form, ...]] = {
@@ -105,7 +107,6 @@ class LibraryAdapter:
         raise NotImplementedError
 
     # -- the harness's surface ---------------------------------------------------------------
-    time_limit = Engine.time_limit  # SIGALRM-based; reads ``timeout`` and ``_limited``
 
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
         """Forward and backward; :class:`EngineCrash` for any exception the library raises."""
