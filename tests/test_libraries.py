@@ -18,6 +18,7 @@ from gradtrio.checks.compare import close
 from gradtrio.checks.engine import EngineError, EngineRun
 from gradtrio.checks.libraries import ADAPTERS, load_adapter
 from gradtrio.checks.oracle_sympy import reference
+from gradtrio.checks.outcome import Kind, Status
 from gradtrio.checks.verdict import judge
 from gradtrio.strategies.expression import Expression, Node
 
@@ -82,7 +83,7 @@ def float32_wrong(adapter, expression: Expression, point, run: EngineRun) -> lis
 def test_fixed_case_is_judged_clean(adapter):
     if adapter.dtype == "float64":
         verdict = judge(adapter, CASE, POINT)
-        assert verdict.status == "pass", verdict.reason
+        assert verdict.status == Status.PASS, verdict.reason
     else:
         assert float32_wrong(adapter, CASE, POINT, adapter.run(CASE, POINT)) == []
 
@@ -106,7 +107,7 @@ def test_planted_wrong_gradient_fails(adapter):
     wrapped = Scaled(adapter)
     if adapter.dtype == "float64":
         verdict = judge(wrapped, CASE, POINT)
-        assert verdict.status == "fail" and verdict.kind == "gradient", verdict.reason
+        assert verdict.status == Status.FAIL and verdict.kind == Kind.GRADIENT, verdict.reason
         assert [m.what for m in verdict.mismatches] == ["x0"]
     else:  # 1e-6 is below float32's resolution of this gradient: plant a larger error
         run = adapter.run(CASE, POINT)
@@ -213,4 +214,4 @@ def test_hips_autograd_is_found_past_the_checkouts_autograd_folder():
     assert done.returncode == 0, done.stderr[-2000:]
     paths = dict(line.split(": ", 1) for line in done.stdout.splitlines())
     assert Path(paths["plain"]).resolve().parent == (ROOT / "autograd").resolve()
-    assert not Path(paths["hips"]).resolve().is_relative_to(ROOT.resolve())
+    assert Path(paths["hips"]).resolve().parent != (ROOT / "autograd").resolve()
