@@ -3,8 +3,9 @@
 - bug: a wrong value or gradient at an ordinary point; an exception, None, NaN or a non-number
   where every exact quantity of the case is finite.
 - warning: Python's own float semantics (``OverflowError`` where the exact result itself exceeds
-  float64, which gives inf), an engine raising exactly at a singular point of a derivative
-  formula (``x ** 0`` at 0), a kink convention other than PyTorch's, engine limitations.
+  float64, which gives inf), an engine raising where a common formula of the op raises although
+  the exact result exists (micrograd's ``x ** 0`` backward at 0, ``exp(c log x)`` at a negative
+  base), a kink convention other than PyTorch's, engine limitations.
 - precision: a result beyond the faithful-rounding bound but within what a reasonable float64
   formula of the same ops may lose (cancellation, underflow to zero): digits lost, not a wrong
   derivative.
@@ -41,8 +42,16 @@ def singular_nodes(case: Case) -> list[int]:
     return found
 
 
-def crash_severity(case: Case, ref: Reference | None, crash: Any) -> tuple[Severity, str]:
-    """The severity of an engine exception, and a note for the reason ("" for a bug)."""
+def crash_severity(
+    case: Case, ref: Reference | None, crash: Any, torch: Any = None
+) -> tuple[Severity, str]:
+    """The severity of an engine exception, and a note for the reason ("" for a bug) that
+    says what PyTorch float64 gives there."""
+    there = (
+        ""
+        if torch is None
+        else f"; PyTorch float64 gives value {torch.value!r}, gradients {torch.grads!r}"
+    )
     error = getattr(crash, "error", "")
     node = getattr(crash, "node", None)
     e = case.expression
@@ -50,16 +59,16 @@ def crash_severity(case: Case, ref: Reference | None, crash: Any) -> tuple[Sever
         exact = float_values(e, case.point)[node]
         if math.isinf(exact):
             return Severity.WARNING, (
-                f" (Python float semantics: the exact value of {e.name(node)} exceeds float64; "
-                "float64 arithmetic and PyTorch give inf there)"
+                f" (Python float semantics: the exact value of {e.name(node)} exceeds float64, "
+                f"where float64 arithmetic gives inf{there})"
             )
     if error in _ARITHMETIC:
         singular = singular_nodes(case)
         if singular:
             names = ", ".join(f"{e.name(k)} = {e.node_source(k)}" for k in singular)
             return Severity.WARNING, (
-                f" (exactly at a singular point of a derivative formula: {names} at "
-                f"{_point(case)}; PyTorch float64 gives the exact derivative there)"
+                f" (at a point where a common formula of the op raises although the exact result "
+                f"exists: {names} at {_point(case)}{there})"
             )
     return Severity.BUG, ""
 

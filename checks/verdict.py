@@ -167,7 +167,7 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
                 kink_breaks = kink_convention_differs(engine, expression, run, ref)
                 kink_matches = kink_breaks and _explained_by_kinks(expression, point, run)
     except (EngineCrash, CaseTimeout, RecursionError) as exc:
-        return Observations(case, reference=ref, crash=exc)
+        return Observations(case, reference=ref, crash=exc, torch=torch_gradients(*case_args(case)))
     return Observations(
         case,
         reference=ref,
@@ -177,6 +177,10 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
         kink_alone_breaks=kink_breaks,
         kink_alternative_matches=kink_matches,
     )
+
+
+def case_args(case: Case) -> tuple[Expression, tuple[float, ...]]:
+    return case.expression, case.point
 
 
 def _engine_agrees(run: EngineRun, ref: Reference) -> tuple[bool, bool]:
@@ -196,7 +200,7 @@ def classify(obs: Observations) -> Verdict:
         return Verdict(case, Status.SKIP, skip=skip, reason=f"{skip.value}: {why}", reference=ref)
     assert ref is not None
     if obs.crash is not None:
-        return _crashed(case, ref, obs.crash)
+        return _crashed(case, ref, obs.crash, obs.torch)
     run, torch = obs.run, obs.torch
     assert run is not None and torch is not None
     expression = case.expression
@@ -259,7 +263,7 @@ def classify(obs: Observations) -> Verdict:
     )
 
 
-def _crashed(case: Case, ref: Reference, exc: BaseException) -> Verdict:
+def _crashed(case: Case, ref: Reference, exc: BaseException, torch: TorchResult | None) -> Verdict:
     if isinstance(exc, EngineCrash):
         crash = Crash(exc.where, exc.detail, exc.node, exc.error)
     else:
@@ -270,7 +274,7 @@ def _crashed(case: Case, ref: Reference, exc: BaseException) -> Verdict:
             type(exc).__name__,
         )
     failed = Verdict(
-        case, Status.FAIL, kind=Kind.CRASH, reference=ref, reason=str(exc), crash=crash
+        case, Status.FAIL, kind=Kind.CRASH, reference=ref, torch=torch, reason=str(exc), crash=crash
     )
     if isinstance(exc, CaseTimeout):
         limitation = Limitation(LimitationKind.HANG, str(exc))
@@ -287,7 +291,7 @@ def _crashed(case: Case, ref: Reference, exc: BaseException) -> Verdict:
                 f"{where} raises RecursionError on a graph of {size:,} nodes",
             ),
         )
-    severity, why = crash_severity(case, ref, crash)
+    severity, why = crash_severity(case, ref, crash, torch)
     return dataclasses.replace(failed, severity=severity, reason=f"{exc}{why}")
 
 

@@ -6,7 +6,8 @@ Correct on its domain: for ``x > 0`` the power is ``exp(c * log(x))`` built from
 engine knows it lacks negative bases. The formula's rounding grows with ``|c log x|``: the result
 is off by about ``|c log x| * 2^-53`` relative (for ``2 ** 50``: ~4e-15).
 
-The rest is plain: closures per node, ``_prev`` a tuple, an explicit-stack
+Division is its own reciprocal op, not ``b ** -1``, so that it works for every sign. The rest
+is plain: closures per node, ``_prev`` a tuple, an explicit-stack
 topological sort, IEEE results where Python raises (``exp(710)`` is ``inf``, ``0 ** -1`` is
 ``inf``), ``x ** y`` for a node ``y`` as ``exp(y log x)``.
 """
@@ -113,10 +114,14 @@ class Value:
         return self * other
 
     def __truediv__(self, other):
-        return self * self._lift(other) ** -1
+        return self * self._lift(other)._reciprocal()
 
     def __rtruediv__(self, other):
-        return self._lift(other) * self**-1
+        return self._lift(other) * self._reciprocal()
+
+    def _reciprocal(self):  # 1 / x directly: division must not inherit pow's positive domain
+        r = 1.0 / self.data if self.data else math.copysign(math.inf, self.data)
+        return self._unary(r, -r * r)
 
 
 def _exp(x):
