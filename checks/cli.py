@@ -295,7 +295,7 @@ def write_outputs(
     return problems
 
 
-def _finish(result: RunResult, args: argparse.Namespace, text: str, reports: list[str]) -> int:
+def finish(result: RunResult, args: argparse.Namespace, text: str, reports: list[str]) -> int:
     code = EXIT_CLEAN if result.passed else EXIT_BUG
     print(text, flush=True)
     for problem in write_outputs(result, args, reports, code):
@@ -322,7 +322,7 @@ def run_main(args: argparse.Namespace) -> int:
     )
     result.settings = {"seed": args.seed, "examples": args.examples, "max_nodes": args.max_nodes}
     text, reports = summary(result, rerun_command(args))
-    return _finish(result, args, text, reports)
+    return finish(result, args, text, reports)
 
 
 def replay_main(args: argparse.Namespace) -> int:
@@ -353,7 +353,7 @@ def replay_main(args: argparse.Namespace) -> int:
     )
     reports = [format_verdict(v, engine=engine) for v in result.failures]
     lines += [line for report in reports for line in ("", report)]
-    code = _finish(result, args, "\n".join(lines), reports)
+    code = finish(result, args, "\n".join(lines), reports)
     return code if code else (EXIT_USAGE if result.corpus_errors else EXIT_CLEAN)
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 
-from gradtrio.checks.cli import UsageError, _finish, load_engine
+from gradtrio.checks.cli import UsageError, finish, load_engine, rerun_command
 from gradtrio.checks.engine import Engine
-from gradtrio.checks.results import summary
-from gradtrio.checks.runner import RunResult
+from gradtrio.checks.report import format_verdict
+from gradtrio.checks.runner import RunResult, severity_counts
 from gradtrio.checks.search import SearchResult, search
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.dags import cases, kink_cases, wide_cases
@@ -110,14 +110,17 @@ def verify_main(args: argparse.Namespace) -> int:
         total.search.merge(found)
         for verdict in found.failures:
             total.add_failure(verdict)
-    text, reports = summary(total, f"gradtrio verify-op {name} --engine {engine.spec}")
-    verdict_line = (
-        f"  PASSED: {name} agrees with SymPy, PyTorch and finite differences in every region"
-        if total.passed
-        else f"  FAILED: {name}"
-    )
-    body = text.split("\n", 1)[1] if "\n" in text else ""
-    return _finish(total, args, "\n".join([*lines, verdict_line, body]), reports)
+    reports = [format_verdict(v, engine=engine) for v in total.failures]
+    tally = ", ".join(f"{n} {sev}" for sev, n in sorted(severity_counts(total.failures).items()))
+    if total.passed and not total.failures:
+        lines.append(
+            f"  PASSED: {name} agrees with SymPy, PyTorch and finite differences in every region"
+        )
+    else:
+        lines.append(f"  {'PASSED' if total.passed else 'FAILED'}: {name}: {tally}")
+    lines.append(f"  rerun: {rerun_command(args)}")
+    lines += [line for report in reports for line in ("", report)]
+    return finish(total, args, "\n".join(lines), reports)
 
 
 def _holder(engine: Engine) -> str:

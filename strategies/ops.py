@@ -104,6 +104,21 @@ def _pow_edge(args: Sequence[float], form: Form) -> float:
     return base  # fractional or Value exponent: base must be > 0
 
 
+def _pow_formula_raises(args: Sequence[float], form: Form) -> bool:
+    """Where a common formula of ``x ** c`` raises although the exact result exists: a base
+    <= 0 for ``exp(c log x)``, and micrograd's derivative ``c * x ** (c - 1)`` where
+    ``x ** (c - 1)`` leaves float64 (at 0, or at a subnormal base)."""
+    if form == "left":
+        return False
+    base, exponent = args
+    if base <= 0:
+        return True
+    try:
+        return math.isinf(math.pow(base, exponent - 1))
+    except (OverflowError, ValueError):
+        return True
+
+
 @dataclass(frozen=True)
 class Op:
     """One row of the registry. A user's module adds rows of the same shape with
@@ -428,7 +443,7 @@ register(
         constants={"left": _BASES, "right": _EXPONENTS},
         can_overflow=True,
         self_const=64.0,
-        singular=lambda args, form: form != "left" and args[0] <= 0,
+        singular=_pow_formula_raises,
         formula_error=_through_exp_and_log,
     ),
     Op(

@@ -212,7 +212,7 @@ def _quiet() -> Iterator[None]:
         yield
 
 
-def _grad_or_zero(g: Any) -> float:
+def grad_or_zero(g: Any) -> float:
     # An input the output does not use has no gradient in most libraries: it is 0.
     return 0.0 if g is None else float(g)
 
@@ -330,11 +330,11 @@ class FunctionalAdapter(LibraryAdapter):
                     _, all_grads = node_grad_fn(*xs, *zeros)
             except Exception:  # the blame then replays ops alone instead
                 return [None] * (n_inputs + len(nodes))
-            return [_grad_or_zero(g) for g in all_grads]
+            return [grad_or_zero(g) for g in all_grads]
 
         return EngineRun(
             float(value),
-            [_grad_or_zero(g) for g in input_grads],
+            [grad_or_zero(g) for g in input_grads],
             LazyGrads(node_grads, n_inputs + len(nodes)),  # type: ignore[arg-type]
             node_values,
         )

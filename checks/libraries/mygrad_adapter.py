@@ -10,7 +10,7 @@ from typing import Any
 
 import mygrad as mg
 from gradtrio.checks.engine import EngineRun
-from gradtrio.checks.libraries.base import ObjectGraphAdapter, _grad_or_zero
+from gradtrio.checks.libraries.base import ObjectGraphAdapter, grad_or_zero
 from gradtrio.strategies.expression import Expression
 
 __all__ = ["MyGradAdapter"]
@@ -72,7 +72,7 @@ class MyGradAdapter(ObjectGraphAdapter):
         node_values = [float(v.item()) for v in values]
         if not grads:
             return EngineRun(node_values[-1], [], [], node_values)
-        node_grads = [_grad_or_zero(v.grad) for v in values]
+        node_grads = [grad_or_zero(v.grad) for v in values]
         return EngineRun(node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values)
 
     def reproducer(self, expression: Expression, point: Sequence[float]) -> str:

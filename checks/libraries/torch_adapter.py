@@ -10,7 +10,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from gradtrio.checks.engine import EngineRun
-from gradtrio.checks.libraries.base import ObjectGraphAdapter, _grad_or_zero
+from gradtrio.checks.libraries.base import ObjectGraphAdapter, grad_or_zero
 from gradtrio.strategies.expression import Expression
 
 __all__ = ["TorchAdapter"]
@@ -87,7 +87,7 @@ class TorchAdapter(ObjectGraphAdapter):
             return EngineRun(node_values[-1], [], [], node_values)
         node_grads = [None if v.grad is None else v.grad.item() for v in values]
         # A node the output does not depend on has no gradient: 0, as for an unused input.
-        node_grads = [_grad_or_zero(g) for g in node_grads]
+        node_grads = [grad_or_zero(g) for g in node_grads]
         return EngineRun(node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values)
 
     def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
