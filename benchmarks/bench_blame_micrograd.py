@@ -32,9 +32,9 @@ import time
 import types
 from dataclasses import dataclass
 
-import gradtrio.checks.runner
 import micrograd.engine
 from gradtrio.checks.engine import Engine
+from gradtrio.checks.runner import run as run_harness
 from gradtrio.checks.verdict import Verdict
 from gradtrio.strategies.ops import OPS
 
@@ -192,9 +192,7 @@ def judge(value_cls: type, name: str, allowed: frozenset[str], examples: int, se
     if "pow" in engine.ops:  # micrograd asserts a number exponent: only `x ** c` applies
         engine.ops["pow"] = tuple(f for f in engine.ops["pow"] if f == "right")
     start = time.perf_counter()
-    result = gradtrio.checks.runner.run(
-        engine, examples=examples, run_seed=seed, deep=0, progress=False
-    )
+    result = run_harness(engine, examples=examples, run_seed=seed, deep=0, progress=False)
     seconds = time.perf_counter() - start
     if not result.failures:
         return Row(name, False, "", "", "-", None, seconds, "")

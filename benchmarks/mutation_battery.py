@@ -30,11 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import gradtrio.checks.runner
 import torch
 from _measure import machine, watch_verdicts
 from gradtrio.checks.engine import Engine
 from gradtrio.checks.outcome import Culprit
+from gradtrio.checks.runner import run as run_harness
 from gradtrio.checks.verdict import Verdict
 from gradtrio.strategies.expression import Node
 from gradtrio.strategies.ops import OPS, Form
@@ -78,9 +78,7 @@ def gradtrio(
     engine = Engine.from_class(value_cls)
     with watch_verdicts() as watch:
         try:
-            result = gradtrio.checks.runner.run(
-                engine, examples=examples, run_seed=seed, deep=0, progress=False
-            )
+            result = run_harness(engine, examples=examples, run_seed=seed, deep=0, progress=False)
         except Exception as exc:  # a harness bug: record it, keep the battery going
             run_seconds = watch.seconds
             calls, seconds = watch.first_failure or (watch.judged, run_seconds)

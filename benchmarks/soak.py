@@ -19,10 +19,10 @@ import sys
 import time
 from collections import Counter
 
-import gradtrio.checks.runner
 from _measure import machine, watch_verdicts
 from gradtrio.checks.engine import Engine
 from gradtrio.checks.report import format_verdict
+from gradtrio.checks.runner import run as run_harness
 from gradtrio.checks.verdict import Verdict
 
 
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for run_seed in range(args.first_seed, args.first_seed + args.seeds):
         with watch_verdicts() as watch:
-            result = gradtrio.checks.runner.run(
+            result = run_harness(
                 engine,
                 examples=per_run,
                 run_seed=run_seed,
