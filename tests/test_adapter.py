@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from gradtrio.checks.cli import main
 from gradtrio.checks.engine import Engine, EngineError
 from gradtrio.checks.outcome import Kind, Severity, Status
 from gradtrio.checks.runner import run
@@ -210,9 +211,15 @@ def test_cli_summary_shows_the_double_counting_limitation():
         "--engine nosuchname",
     ],
 )
-def test_bad_engine_spec_is_one_line_and_exit_2(engine, message):
-    done = cli("--engine", engine)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert message in done.stderr
+def test_bad_engine_spec_is_one_line_and_exit_2(engine, message, capsys):
+    assert main(["--engine", engine, "--quiet"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert message in err
+
+
+def test_a_bad_engine_spec_from_the_shell_is_one_line_and_exit_2():
+    done = cli("--engine", "nosuch:Value")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "importing 'nosuch' failed" in done.stderr

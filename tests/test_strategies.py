@@ -60,8 +60,16 @@ def test_points_for_a_given_expression_keep_the_margin(pair):
 
 
 def test_points_need_no_heavy_filtering():
-    # Raises FailedHealthCheck(filter_too_much) if the points strategy rejects too often.
-    collect(expressions(max_nodes=8).flatmap(points), 200)
+    drawn = []
+
+    # Health checks on: FailedHealthCheck(filter_too_much) if points rejects too often.
+    @settings(max_examples=200, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(expressions(max_nodes=8).flatmap(lambda e: points(e).map(lambda p: (e, p))))
+    def draw(pair):
+        drawn.append(pair)
+
+    draw()
+    assert len(drawn) >= 200 and all(point_problem(e, p) is None for e, p in drawn)
 
 
 def test_shrinks_self_multiplication_to_one_node():
@@ -178,9 +186,12 @@ def test_profiles_are_registered_and_selectable(monkeypatch):
     from gradtrio.strategies.profiles import load_profile
     from hypothesis import settings as hsettings
 
+    previous = hsettings.get_current_profile_name()
     monkeypatch.setenv("HYPOTHESIS_PROFILE", "ci")
-    assert load_profile() == "ci"
-    assert hsettings.default.derandomize is True
-    with pytest.raises(ValueError, match="HYPOTHESIS_PROFILE='fast'"):
-        load_profile("fast")
-    load_profile("dev")
+    try:
+        assert load_profile() == "ci"
+        assert hsettings.default.derandomize is True
+        with pytest.raises(ValueError, match="HYPOTHESIS_PROFILE='fast'"):
+            load_profile("fast")
+    finally:
+        hsettings.load_profile(previous)
