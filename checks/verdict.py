@@ -142,12 +142,15 @@ def _kink_ambiguous(expression: Expression, ref: Reference) -> str | None:
 def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations:
     """Run the oracles and the engine on ``case``. ``with_fd=False`` skips the finite
     differences where the engine agrees with the reference (they could only confirm it)."""
+    dtype = getattr(engine, "dtype", "float64")
+    if dtype != "float64":  # the engine holds the inputs and constants rounded to its dtype
+        case = _rounded(case, engine.rounded)
     expression, point = case.expression, case.point
     problem = point_problem(expression, point, **case.rules.to_dict())
     if problem is not None:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
     try:
-        ref = reference(expression, point)
+        ref = reference(expression, point, dtype=dtype)
     except Undecided as exc:  # the reference cannot enclose the exact result tightly enough
         return Observations(case, (Skip.UNDECIDED, f"the reference: {exc}"))
     except OutOfDomain as exc:
@@ -165,7 +168,7 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
             kink_breaks = kink_matches = False
             if value_ok and not grads_ok and ref.kink_nodes:
                 kink_breaks = kink_convention_differs(engine, expression, run, ref)
-                kink_matches = kink_breaks and _explained_by_kinks(expression, point, run)
+                kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, dtype)
     except (EngineCrash, CaseTimeout, RecursionError) as exc:
         return Observations(case, reference=ref, crash=exc, torch=torch_gradients(*case_args(case)))
     return Observations(
@@ -401,10 +404,22 @@ def _confirmed(agreement: Agreement, wrong_value: bool) -> bool:
     return not wrong_value and agreement.confirms_reference
 
 
-def _explained_by_kinks(expression: Expression, point: tuple[float, ...], run: EngineRun) -> bool:
+def _rounded(case: Case, rounded: Any) -> Case:
+    """``case`` with its point and constants as an engine of another dtype holds them."""
+    nodes = tuple(
+        node if node.const is None else dataclasses.replace(node, const=rounded(node.const))
+        for node in case.expression.nodes
+    )
+    expression = Expression(case.expression.n_inputs, nodes)
+    return case.with_expression(expression, [rounded(x) for x in case.point])
+
+
+def _explained_by_kinks(
+    expression: Expression, point: tuple[float, ...], run: EngineRun, dtype: str = "float64"
+) -> bool:
     """Does some other choice of derivative at the kinks reproduce the engine's gradients?"""
     for choice in ("left", "right", "mean"):
-        alt = reference(expression, point, kinks=choice)  # type: ignore[arg-type]
+        alt = reference(expression, point, kinks=choice, dtype=dtype)  # type: ignore[arg-type]
         if all(
             close(g, as_float(r), tol) for g, r, tol in zip(run.grads, alt.grads, alt.grad_bounds)
         ):
