@@ -149,6 +149,18 @@ def test_every_installed_entry_point_and_package_is_under_gradtrio():
     assert set(top) <= {"gradtrio"}
 
 
+def test_the_library_adapters_are_registered_in_the_entry_point_group():
+    from importlib.metadata import entry_points
+
+    from gradtrio.checks.engine import EngineError, load_engine
+
+    names = {point.name for point in entry_points(group="gradtrio.adapters")}
+    assert names == {"torch", "jax", "autograd", "mygrad", "tinygrad"}
+    assert load_engine("torch:float32").dtype == "float32"
+    with pytest.raises(EngineError, match="no such variant; torch has torch, torch:float32"):
+        load_engine("torch:float16")
+
+
 def test_outside_the_checkout_autograd_is_not_ours(tmp_path):
     probe = (
         "import importlib.util, json, gradtrio.autograd\n"

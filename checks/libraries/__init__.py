@@ -16,7 +16,7 @@ from typing import Any
 from gradtrio.checks.engine import EngineError
 from gradtrio.checks.libraries.base import LibraryAdapter
 
-__all__ = ["ADAPTERS", "LibraryAdapter", "load_adapter"]
+__all__ = ["ADAPTERS", "LibraryAdapter", "is_adapter_name", "load_adapter"]
 
 # name -> (module, class, keyword arguments, distribution to install, human name)
 _TABLE: dict[str, tuple[str, str, dict[str, Any], str, str]] = {
@@ -59,29 +59,65 @@ ADAPTERS: dict[str, Callable[..., LibraryAdapter]] = {name: _factory(name) for n
 """Adapter name -> factory (keyword overrides such as ``timeout`` pass through)."""
 
 
+def _builtin(base: str) -> Callable[..., LibraryAdapter]:
+    """The factory registered for ``base`` in the ``gradtrio.adapters`` entry point group:
+    ``factory(variant, **overrides)``, the variant being what follows ``base:`` in the name."""
+
+    def make(variant: str = "", **overrides: Any) -> LibraryAdapter:
+        name = f"{base}:{variant}" if variant else base
+        if name not in _TABLE:
+            known = ", ".join(n for n in _TABLE if n.partition(":")[0] == base)
+            raise EngineError(f"--engine {name}: no such variant; {base} has {known}")
+        return load_builtin(name, **overrides)
+
+    make.__name__ = make.__qualname__ = base
+    return make
+
+
+torch, jax, autograd, mygrad, tinygrad = (
+    _builtin(base) for base in ("torch", "jax", "autograd", "mygrad", "tinygrad")
+)
+
+
 def _registered() -> dict[str, Any]:
-    """Adapters registered by other distributions in the ``gradtrio.adapters`` group."""
+    """Adapter factories by base name: every entry point of the ``gradtrio.adapters`` group
+    (gradtrio's own adapters are registered there too; they are also known without it, for a
+    checkout whose install metadata predates them)."""
     from importlib.metadata import entry_points
 
-    return {point.name: point for point in entry_points(group="gradtrio.adapters")}
+    found: dict[str, Any] = {base: factory for base, factory in _BUILTIN.items()}
+    for point in entry_points(group="gradtrio.adapters"):
+        found.setdefault(point.name, point)
+    return found
 
 
 def is_adapter_name(spec: str) -> bool:
-    return spec in _TABLE or ":" not in spec and spec in _registered()
+    """Is ``spec`` an adapter name (``torch``, ``jax:jit``) rather than ``module:Class``?"""
+    base, _, variant = spec.partition(":")
+    return base in _registered() and (not variant or variant.islower())
 
 
 def load_adapter(name: str, **overrides: Any) -> LibraryAdapter:
-    """The adapter called ``name``; :class:`EngineError` with one line when the name is unknown
-    or its library is not installed."""
-    if name not in _TABLE and name in _registered():
-        from gradtrio.checks.loading import LoadError
+    """The adapter called ``name`` (``base`` or ``base:variant``); :class:`EngineError` with one
+    line when the name is unknown or its library is not installed."""
+    base, _, variant = name.partition(":")
+    factory = _registered().get(base)
+    if factory is None:
+        known = ", ".join(_TABLE)
+        raise EngineError(f"--engine {name}: no such library adapter; known: {known}")
+    if base in _BUILTIN:
+        return factory(variant, **overrides)
+    from gradtrio.checks.loading import LoadError
 
-        try:
-            return _registered()[name].load()(**overrides)
-        except Exception as exc:
-            raise LoadError(f"--engine {name}: its adapter failed to load: {exc}") from None
-    if name not in _TABLE:
-        raise EngineError(f"--engine {name}: no such library adapter; known: {', '.join(_TABLE)}")
+    try:
+        return factory.load()(variant, **overrides)
+    except EngineError:
+        raise
+    except Exception as exc:
+        raise LoadError(f"--engine {name}: its adapter failed to load: {exc}") from None
+
+
+def load_builtin(name: str, **overrides: Any) -> LibraryAdapter:
     _, _, _, distribution, human = _TABLE[name]
     try:
         return ADAPTERS[name](**overrides)
@@ -92,3 +128,6 @@ def load_adapter(name: str, **overrides: Any) -> LibraryAdapter:
                 f"--engine {name}: {human} is not installed; pip install 'gradtrio[{distribution}]'"
             ) from None
         raise
+
+
+_BUILTIN = {f.__name__: f for f in (torch, jax, autograd, mygrad, tinygrad)}
