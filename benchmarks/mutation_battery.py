@@ -93,7 +93,11 @@ def gradtrio(
     if not result.failures:
         return Catch(False, result.examples, run_seconds, run_seconds)
     calls, seconds = watch.first_failure or (watch.judged, run_seconds)
-    smallest = min(result.failures, key=lambda v: len(v.expression.nodes))
+    # The most severe finding first (a bug over a warning), then the smallest.
+    smallest = min(
+        result.failures,
+        key=lambda v: (v.severity.rank if v.severity else 3, len(v.expression.nodes)),
+    )
     blamed = blamed_op(smallest)
     return Catch(
         True,
@@ -101,7 +105,7 @@ def gradtrio(
         seconds,
         run_seconds,
         len(smallest.expression.nodes),
-        smallest.kind or "",
+        f"{smallest.kind.value} ({smallest.severity.value})" if smallest.kind else "",
         blamed,
         blamed in allowed,
         smallest,

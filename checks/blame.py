@@ -137,12 +137,21 @@ def blame_backward(engine: Engine, expression: Expression, run: EngineRun, ref: 
 
 
 def _primitive_blame(engine: Engine, k: int, node: Node, why: str) -> Blame:
-    """``node``'s op fails alone; is a control op, which it may be built from, failing too?"""
+    """``node``'s op fails alone. The control ops, tried in registry order (most primitive
+    first: add, mul, neg, ...), with the suspect's sharing pattern, tell where the fault is: the
+    first that fails alone is the culprit (the suspect may be built from it: "mul (used by
+    sub)"); when every one fails, the fault is in the backward loop itself."""
     repeated = len(node.args) == 2 and node.args[0] == node.args[1]
-    controls = [c for c in _controls(engine, repeated) if c.op != node.op]
-    failing = [c for c in controls if op_alone(engine, c, [_CONTROL_POINT] * len(set(c.args)))]
-    if controls and len(failing) == len(controls):
-        names = ", ".join(c.op for c in failing)
+    verdicts = []
+    for control in _controls(engine, repeated):
+        if control.op == node.op:
+            verdicts.append((control, why))
+            continue
+        values = [_CONTROL_POINT, _CONTROL_POINT / 1.2][: len(set(control.args))]
+        verdicts.append((control, op_alone(engine, control, values)))
+    failing = [control for control, fails in verdicts if fails]
+    if len(verdicts) >= 2 and len(failing) == len(verdicts):
+        names = ", ".join(c.op for c in failing if c.op != node.op)
         return Blame(
             k,
             Culprit.BACKWARD,
@@ -150,7 +159,7 @@ def _primitive_blame(engine: Engine, k: int, node: Node, why: str) -> Blame:
             f"{why}; {names} fail alone the same way, so the fault is in backward itself, "
             "not in one op",
         )
-    if failing:
+    if failing and failing[0].op != node.op:
         culprit = failing[0].op
         return Blame(
             k,
@@ -163,17 +172,16 @@ def _primitive_blame(engine: Engine, k: int, node: Node, why: str) -> Blame:
 
 
 def _controls(engine: Engine, repeated: bool) -> list[Node]:
-    """Control ops with the sharing pattern of the suspect: ``c(x, x)`` for a node using one
-    operand twice, ``c(x)`` otherwise."""
+    """Control ops with the sharing pattern of the suspect, in registry order: ``c(x, x)`` for
+    a node using one operand twice; ``c(x)`` and ``c(x, y)`` otherwise."""
     out = []
-    for name, forms in engine.ops.items():
-        op = OPS[name]
-        if not op.control or "nodes" not in forms:
+    for name, op in OPS.items():
+        if not op.control or "nodes" not in engine.ops.get(name, ()):
             continue
         if repeated and op.arity == 2:
             out.append(Node(name, (0, 0)))
-        elif not repeated and op.arity == 1:
-            out.append(Node(name, (0,)))
+        elif not repeated:
+            out.append(Node(name, (0,) if op.arity == 1 else (0, 1)))
     return out
 
 

@@ -149,7 +149,8 @@ class Op:
         can_overflow: a finite operand can give an infinite result (exp, x * x, x ** 64): the
             wide family ends some cases on such a node.
         control: a primitive with a simple derivative that the blame may use as a control and as
-            a scaler of the upstream gradient, once it has passed alone.
+            a scaler of the upstream gradient, once it has passed alone; controls are tried in
+            registry order, so the more primitive ones (add, mul) come first.
         self_const: for a binary op, the constant it takes when applied to one node alone (see
             :meth:`alone`); None means the node against itself (``x * x``).
         singular: where a common formula of the op raises although the exact value and
