@@ -7,8 +7,8 @@ exact text (present once) in memory and is executed into a fresh module, so the 
 never touched. The unchanged source, loaded the same way, runs first as a control.
 
 micrograd builds ``-x``, ``x - y`` and ``x / y`` from ``__mul__``, ``__add__`` and ``__pow__``, so a
-bug in ``__mul__`` shows through neg, sub and div nodes too: a blame is counted right when it
-names the planted primitive or an op micrograd derives from it. ``__pow__`` only takes a number
+bug in ``__mul__`` shows through neg, sub and div nodes too: a blame is counted right only when it
+names the planted primitive (or the traversal, for the loop's bug). ``__pow__`` only takes a number
 exponent (it asserts so), which is micrograd's documented contract: the pow op is restricted to
 its ``x ** c`` form here, since the adapter has no way to learn that from the class.
 
@@ -34,11 +34,9 @@ from dataclasses import dataclass
 
 import micrograd.engine
 from gradtrio.checks.engine import Engine
+from gradtrio.checks.outcome import Culprit
 from gradtrio.checks.runner import run as run_harness
 from gradtrio.checks.verdict import Verdict
-from gradtrio.strategies.ops import OPS
-
-NON_OP_BLAMES = frozenset({"traversal", "backward", "forward", "engine"})
 
 
 @dataclass(frozen=True)
@@ -61,35 +59,35 @@ MUTANTS: tuple[Mutant, ...] = (
         "add-drops-out-grad",
         "            self.grad += out.grad\n",
         "            self.grad += 1\n",
-        "add sub",
+        "add",
         "__add__: self.grad += 1, the chain-rule factor out.grad dropped",
     ),
     _m(
         "mul-wrong-partial",
         "            other.grad += self.data * out.grad\n",
         "            other.grad += other.data * out.grad\n",
-        "mul neg sub div",
+        "mul",
         "__mul__: d(a*b)/db taken as b instead of a",
     ),
     _m(
         "mul-drops-out-grad",
         "            self.grad += other.data * out.grad\n",
         "            self.grad += other.data\n",
-        "mul neg sub div",
+        "mul",
         "__mul__: self.grad += other.data, the chain-rule factor out.grad dropped",
     ),
     _m(
         "mul-squares-partial",
         "            self.grad += other.data * out.grad\n",
         "            self.grad += other.data * other.data * out.grad\n",
-        "mul neg sub div",
+        "mul",
         "__mul__: d(a*b)/da taken as b*b instead of b",
     ),
     _m(
         "pow-drops-exponent",
         "self.grad += (other * ",
         "self.grad += (",
-        "pow div",
+        "pow",
         "__pow__: d(x**c)/dx taken as x**(c-1), the factor c dropped",
     ),
     _m(
@@ -166,13 +164,11 @@ def mutate(mutant: Mutant, text: str) -> str:
 
 
 def blamed_op(verdict: Verdict) -> str:
-    """The op a verdict's blame names: a registry op, a non-op target, or the node's op."""
+    """The op a verdict's blame names, or its culprit (backward, traversal) for a loop bug."""
     blame = verdict.blame
     if blame is None:
         return "(none)"
-    if blame.op in OPS or blame.op in NON_OP_BLAMES or blame.node is None:
-        return blame.op
-    return verdict.expression.node(blame.node).op  # a crash names the node, not its op
+    return blame.op if blame.culprit is Culprit.OP and blame.op else blame.culprit.value
 
 
 @dataclass
@@ -196,14 +192,18 @@ def judge(value_cls: type, name: str, allowed: frozenset[str], examples: int, se
     seconds = time.perf_counter() - start
     if not result.failures:
         return Row(name, False, "", "", "-", None, seconds, "")
-    smallest = min(result.failures, key=lambda v: len(v.expression.nodes))
+    # The most severe finding first (a bug over a warning), then the smallest.
+    smallest = min(
+        result.failures,
+        key=lambda v: (v.severity.rank if v.severity else 3, len(v.expression.nodes)),
+    )
     blamed = blamed_op(smallest)
     reason = smallest.blame.reason if smallest.blame else smallest.reason
     right = "yes" if blamed in allowed else "no" if allowed else "-"
     return Row(
         name,
         True,
-        smallest.kind or "",
+        f"{smallest.kind.value} ({smallest.severity.value})" if smallest.kind else "",
         blamed,
         right,
         len(smallest.expression.nodes),
