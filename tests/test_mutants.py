@@ -23,7 +23,7 @@ from mutation_battery import (  # noqa: E402
     gradcheck_kills,
 )
 
-EXAMPLES = 300
+EXAMPLES = 600
 SEED = 0
 MAX_SHRUNK_NODES = 3
 
