@@ -18,7 +18,9 @@ def _pow(a, b):
     try:
         return a**b
     except (OverflowError, ZeroDivisionError):
-        return math.inf
+        # float64 gives -inf for a negative base to an odd integer power, +inf otherwise.
+        odd = float(b).is_integer() and int(b) % 2 == 1
+        return -math.inf if math.copysign(1.0, a) < 0 and odd else math.inf
 
 
 class Arith:
