@@ -200,13 +200,13 @@ def test_cli_summary_shows_the_double_counting_limitation():
     ("engine", "message"),
     [
         ("nosuch:Value", "importing 'nosuch' failed"),
-        ("autograd:Nope", "has no class 'Nope'"),
+        ("gradtrio.autograd:Nope", "has no class 'Nope'"),
         ("missing.py:X", "no such file 'missing.py'"),
         ("nosuchname", "expected package.module:Class"),
     ],
     ids=[
         "--engine nosuch:Value",
-        "--engine autograd:Nope",
+        "--engine gradtrio.autograd:Nope",
         "--engine missing.py:X",
         "--engine nosuchname",
     ],

@@ -70,7 +70,7 @@ def test_a_wrong_derivative_exits_1_with_a_shrunk_blamed_reproducer(tmp_path):
     "args, message",
     [
         (["--engine", "nosuchmodule:Value"], "importing 'nosuchmodule' failed"),
-        (["--engine", "autograd:Nope"], "has no class 'Nope'"),
+        (["--engine", "gradtrio.autograd:Nope"], "has no class 'Nope'"),
         (["--engine", "missing.py:Value"], "no such file 'missing.py'"),
         (["--engine", "nosuchname"], "expected package.module:Class"),
         (["--examples", "0"], "--examples=0: expected at least 1"),
