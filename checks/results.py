@@ -3,12 +3,11 @@ formatted once and the same text goes to the terminal, the report files and the 
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from gradtrio.checks.outcome import Severity
 from gradtrio.checks.report import example_line, format_verdict, reproducer
-from gradtrio.checks.runner import UNDECIDED_THRESHOLD, RunResult
+from gradtrio.checks.runner import UNDECIDED_THRESHOLD, RunResult, severity_counts
 from gradtrio.checks.verdict import Verdict
 
 __all__ = ["result_json", "summary"]
@@ -39,11 +38,11 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
     for phase in s.cut_short:
         lines.append(f"  note: {phase} was cut short by its time budget; findings may be larger")
     lines.append(f"  rerun: {rerun}")
-    counts = Counter(v.severity for v in result.failures)
+    counts = severity_counts(result.failures)
     tally = ", ".join(
-        f"{counts[sev]} {sev.value}{'s' if counts[sev] != 1 else ''}"
+        f"{counts[sev.value]} {sev.value}{'s' if counts[sev.value] != 1 else ''}"
         for sev in Severity
-        if counts[sev]
+        if counts[sev.value]
     )
     if result.too_undecided:
         lines.append(
@@ -102,7 +101,7 @@ def result_json(
     exit_code: int,
 ) -> dict[str, Any]:
     s = result.search
-    counts = Counter(v.severity.value for v in result.failures if v.severity is not None)
+    counts = severity_counts(result.failures)
     return {
         "engine": result.engine,
         "ops": result.ops,

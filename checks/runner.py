@@ -131,9 +131,7 @@ def replay_corpus(
             continue
         entry, verdict = item
         judged.append((entry.path, verdict))
-        result.search.count(verdict.case)
-        result.search.family_counts[verdict.case.family] -= 1
-        result.search.family_counts["corpus"] += 1
+        result.search.count(verdict.case, family="corpus")
         if verdict.failed:
             result.add_failure(verdict)
             result.replayed.append((str(entry.path), verdict))

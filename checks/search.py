@@ -36,9 +36,10 @@ class SearchResult:
     failures: list[Verdict] = field(default_factory=list)
     cut_short: list[str] = field(default_factory=list)
 
-    def count(self, case: Case) -> None:
+    def count(self, case: Case, family: str | None = None) -> None:
+        """Count one judged case, under ``family`` (default: the family that drew it)."""
         self.examples += 1
-        self.family_counts[case.family] += 1
+        self.family_counts[family or case.family] += 1
         self.shared += case.expression.has_shared_node()
         self.op_counts.update(node.op for node in case.expression.nodes)
 

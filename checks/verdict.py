@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gradtrio.checks.blame import (
@@ -123,7 +123,6 @@ class Observations:
     fd: tuple[FDEstimate, ...] = ()
     kink_alone_breaks: bool = False
     kink_alternative_matches: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _kink_ambiguous(expression: Expression, ref: Reference) -> str | None:
@@ -170,7 +169,9 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
                 kink_breaks = kink_convention_differs(engine, expression, run, ref)
                 kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, dtype)
     except (EngineCrash, CaseTimeout, RecursionError) as exc:
-        return Observations(case, reference=ref, crash=exc, torch=torch_gradients(*case_args(case)))
+        return Observations(
+            case, reference=ref, crash=exc, torch=torch_gradients(expression, point)
+        )
     return Observations(
         case,
         reference=ref,
@@ -180,10 +181,6 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
         kink_alone_breaks=kink_breaks,
         kink_alternative_matches=kink_matches,
     )
-
-
-def case_args(case: Case) -> tuple[Expression, tuple[float, ...]]:
-    return case.expression, case.point
 
 
 def _engine_agrees(run: EngineRun, ref: Reference) -> tuple[bool, bool]:
@@ -217,7 +214,12 @@ def classify(obs: Observations) -> Verdict:
         case, Status.PASS, agreement=agreement, engine=run, reference=ref, torch=torch, fd=obs.fd
     )
     wrong_value = not close(value.engine, value.expected, value.tolerance)
-    wrong_grads = [m for m in grads if not close(m.engine, m.expected, m.tolerance, gradient=True)]
+    wrong = [
+        i
+        for i, m in enumerate(grads)
+        if not close(m.engine, m.expected, m.tolerance, gradient=True)
+    ]
+    wrong_grads = [grads[i] for i in wrong]
     if not (wrong_value or wrong_grads):
         return base
     if not _confirmed(agreement, wrong_value):
@@ -244,7 +246,7 @@ def classify(obs: Observations) -> Verdict:
         return dataclasses.replace(
             failed,
             kind=Kind.FORWARD,
-            severity=mismatch_severity(ref, [value], forward=True),
+            severity=mismatch_severity([value], [ref.precision_bounds[0][-1]]),
             mismatches=(value,),
             reason="forward value differs from the reference",
         )
@@ -260,7 +262,7 @@ def classify(obs: Observations) -> Verdict:
     return dataclasses.replace(
         failed,
         kind=Kind.GRADIENT,
-        severity=mismatch_severity(ref, wrong_grads, forward=False),
+        severity=mismatch_severity(wrong_grads, [ref.precision_bounds[1][i] for i in wrong]),
         mismatches=tuple(wrong_grads),
         reason="gradient differs from the reference",
     )
