@@ -25,15 +25,11 @@ from gradtrio.checks.blame import (
     blame_forward,
     kink_convention_differs,
 )
+from gradtrio.checks.casework import fd_estimates, run_case
 from gradtrio.checks.compare import as_float, close
 from gradtrio.checks.engine import Engine, EngineCrash, EngineRun
 from gradtrio.checks.limits import CaseTimeout
-from gradtrio.checks.oracle_fd import (
-    FDEstimate,
-    directional_derivative,
-    fd_gradients,
-    random_direction,
-)
+from gradtrio.checks.oracle_fd import FDEstimate
 from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, Undecided, reference
 from gradtrio.checks.oracle_torch import TorchResult, torch_gradients
 from gradtrio.checks.outcome import (
@@ -92,6 +88,7 @@ class Verdict:
     fd: tuple[FDEstimate, ...] = ()
     limitation: Limitation | None = None
     crash: Crash | None = None
+    output: str = ""
 
     @property
     def expression(self) -> Expression:
@@ -123,6 +120,7 @@ class Observations:
     fd: tuple[FDEstimate, ...] = ()
     kink_alone_breaks: bool = False
     kink_alternative_matches: bool = False
+    output: str = ""
 
 
 def _kink_ambiguous(expression: Expression, ref: Reference) -> str | None:
@@ -157,20 +155,25 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
     ambiguous = _kink_ambiguous(expression, ref)
     if ambiguous:
         return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
+    noise = ref.value_bounds[-1]
     try:
-        with engine.time_limit():  # one limit for the whole case, finite differences included
-            run = engine.run(expression, point)
-            value_ok, grads_ok = _engine_agrees(run, ref)
-            fd: tuple[FDEstimate, ...] = ()
-            if with_fd or not (value_ok and grads_ok):
-                fd = tuple(_fd(engine, expression, point, ref.value_bounds[-1]))
-            kink_breaks = kink_matches = False
-            if value_ok and not grads_ok and ref.kink_nodes:
-                kink_breaks = kink_convention_differs(engine, expression, run, ref)
-                kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, dtype)
+        with engine.time_limit():  # one limit for the engine's share, finite differences included
+            run, fd = run_case(engine, expression, point, noise, with_fd)
+        value_ok, grads_ok = _engine_agrees(run, ref)
+        if not with_fd and not (value_ok and grads_ok):
+            with engine.time_limit():
+                fd = fd_estimates(engine, expression, point, noise)
+        kink_breaks = kink_matches = False
+        if value_ok and not grads_ok and ref.kink_nodes:
+            kink_breaks = kink_convention_differs(engine, expression, run, ref)
+            kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, dtype)
     except (EngineCrash, CaseTimeout, RecursionError) as exc:
         return Observations(
-            case, reference=ref, crash=exc, torch=torch_gradients(expression, point)
+            case,
+            reference=ref,
+            crash=exc,
+            torch=torch_gradients(expression, point),
+            output=engine_output(engine),
         )
     return Observations(
         case,
@@ -180,7 +183,13 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
         fd=fd,
         kink_alone_breaks=kink_breaks,
         kink_alternative_matches=kink_matches,
+        output=engine_output(engine),
     )
+
+
+def engine_output(engine: Any) -> str:
+    """What the engine printed while running the case (an isolated engine captures it)."""
+    return getattr(engine, "case_output", "")
 
 
 def _engine_agrees(run: EngineRun, ref: Reference) -> tuple[bool, bool]:
@@ -194,6 +203,11 @@ def _engine_agrees(run: EngineRun, ref: Reference) -> tuple[bool, bool]:
 
 def classify(obs: Observations) -> Verdict:
     """The verdict on a case from what was observed: a pure function, no engine calls."""
+    verdict = _classify(obs)
+    return dataclasses.replace(verdict, output=obs.output) if obs.output else verdict
+
+
+def _classify(obs: Observations) -> Verdict:
     case, ref = obs.case, obs.reference
     if obs.problem is not None:
         skip, why = obs.problem
@@ -341,18 +355,6 @@ def _blame(engine: Engine, verdict: Verdict) -> Blame:
     if upstream.node is not None:  # a wrong value feeds the local derivatives after it
         return dataclasses.replace(upstream, reason=f"{upstream.reason}, and gradients use it")
     return blame_backward(engine, expression, run, ref)
-
-
-def _fd(
-    engine: Engine, expression: Expression, point: tuple[float, ...], noise: float
-) -> list[FDEstimate]:
-    def forward(p: Sequence[float]) -> float:
-        return engine.forward(expression, p)
-
-    if max(abs(x) for x in point) > 100:  # wide points: one random direction, not per input
-        direction = random_direction(len(point))
-        return [directional_derivative(forward, expression, point, direction, noise=noise)]
-    return fd_gradients(forward, expression, point, noise=noise)
 
 
 def _triangulate(
