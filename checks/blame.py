@@ -36,6 +36,8 @@ def blame_crash(
     """The node that crashed, or an earlier node whose value was already wrong (``2 - x``
     computed as ``x - 2``, then ``log`` of it raising)."""
     node = getattr(crash, "node", None)
+    if node is not None and node < e.n_inputs:
+        return Blame(node, Culprit.INPUT, None, crash.detail)
     if node is not None and ref is not None and node > e.n_inputs:
         prefix = Expression(e.n_inputs, e.nodes[: node - e.n_inputs])
         try:
@@ -51,7 +53,7 @@ def blame_crash(
     detail = getattr(crash, "detail", str(crash))
     if ref is not None:  # backward raised: which node's backward raises alone?
         values = [as_float(v) for v in ref.values]
-        for k in range(e.size - 1, e.n_inputs - 1, -1):
+        for k in _suspects(e):
             alone, point = _alone(e.node(k), [values[i] for i in e.node(k).args])
             try:
                 engine.run(alone, point)
@@ -62,6 +64,22 @@ def blame_crash(
             except (CaseTimeout, RecursionError):
                 continue
     return Blame(None, Culprit.BACKWARD, None, detail)
+
+
+def _suspects(e: Expression, per_kind: int = 3, most: int = 60) -> list[int]:
+    """Nodes to replay alone, last first: a few of each kind of node (op, constant, side), so
+    that a 10,000-node chain costs a few dozen replays, not 10,000."""
+    seen: dict[tuple[object, ...], int] = {}
+    chosen: list[int] = []
+    for k in range(e.size - 1, e.n_inputs - 1, -1):
+        node = e.node(k)
+        key = (node.op, node.const, node.side)
+        if seen.get(key, 0) < per_kind:
+            seen[key] = seen.get(key, 0) + 1
+            chosen.append(k)
+            if len(chosen) == most:
+                break
+    return chosen
 
 
 def _alone(node: Node, operand_values: list[float]) -> tuple[Expression, list[float]]:

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 from gradtrio.checks.defaults import (
     DEFAULT_CORPUS,
     DEFAULT_ENGINE,
+    DEFAULT_MEMORY_MB,
     DEFAULT_REPORT_DIR,
     DEFAULT_TIMEOUT,
 )
-from gradtrio.checks.options import integer_at_least
+from gradtrio.checks.options import integer_at_least, megabytes
 
 from gradtrio import __version__
 
@@ -89,7 +90,21 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
         type=seconds("--timeout"),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"seconds one case may take before it counts as a hang (default {DEFAULT_TIMEOUT:g})",
+        help=f"seconds of engine time one case may take before it counts as a hang "
+        f"(default {DEFAULT_TIMEOUT:g})",
+    )
+    g.add_argument(
+        "--memory-limit",
+        type=megabytes("--memory-limit"),
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"address space of the engine's worker process (default {DEFAULT_MEMORY_MB:g} MB)",
+    )
+    g.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the engine inside the harness, not in a worker process (for a debugger; an "
+        "engine that exits or hangs then takes the run with it)",
     )
 
 
@@ -171,7 +186,8 @@ def parser() -> argparse.ArgumentParser:
         "--budget",
         type=seconds("--budget"),
         metavar="SECONDS",
-        help="stop drawing cases after this long and report what was found (default: none)",
+        help="stop drawing cases after this long and report what was found; shrinking the "
+        "findings then gets at most as long again (default: no limit)",
     )
     _output_options(run, corpus=True)
     replay = sub.add_parser("replay", help="judge the engine on every case of a corpus")
@@ -214,6 +230,9 @@ def load_engine(args: argparse.Namespace) -> Engine:
     load_op_modules(args.ops)
     return load_engine(
         args.engine,
+        isolated=not args.in_process,
+        ops_modules=args.ops,
+        memory_mb=args.memory_limit,
         value_attr=args.value_attr,
         grad_attr=args.grad_attr,
         backward=args.backward,

@@ -8,11 +8,12 @@ ops the class lacks are not generated, while an op that exists and misbehaves is
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradtrio.checks.limits import CaseTimeout, TimeLimit
+from gradtrio.checks.limits import CaseTimeout, EngineFaults, TimeLimit
 from gradtrio.checks.loading import LoadError, load_object
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
@@ -49,6 +50,9 @@ class EngineCrash(Exception):
         self.node = node
         self.error = error
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a worker process whole
+        return (type(self), (self.where, self.detail, self.node, self.error))
+
 
 def load_class(spec: str) -> type:
     """Import ``package.module:Class`` or ``path/to/file.py:Class``."""
@@ -82,7 +86,7 @@ def _as_float(x: Any) -> float | None:
         return None
     try:
         return float(x)
-    except Exception:  # the engine's own __float__ may raise anything
+    except EngineFaults.caught:  # the engine's own __float__ may raise anything
         return None
 
 
@@ -127,7 +131,7 @@ class Engine:
         spec = spec or f"{value_cls.__module__}:{value_cls.__qualname__}"
         try:
             probe = value_cls(1.5)
-        except Exception as exc:
+        except EngineFaults.caught as exc:
             raise EngineError(
                 f"engine {spec}: {value_cls.__name__}(1.5) raised {type(exc).__name__}: "
                 f"{_text(exc)}"
@@ -150,15 +154,29 @@ class Engine:
                     f"engine {spec}: no {what} {name or ''!r} found; name it with {flag}"
                 )
         engine = cls(value_cls, spec, value_attr, grad_attr, backward, False, timeout)
-        engine.wrap_constants = not engine._accepts_numbers(probe)
+        # The probes together get one case's time: an engine whose every op takes seconds
+        # (or never returns) is reported by its cases, not probed for minutes.
+        engine._probe_deadline = time.monotonic() + (math.inf if timeout is None else timeout)
+        engine.wrap_constants = not engine._probe(lambda: engine._accepts_numbers(probe), False)
         engine.ops, engine.unchecked = engine._available_ops()
         return engine
 
     # -- probing -----------------------------------------------------------------------------
+    def _probe(self, probe: Any, default: Any) -> Any:
+        """``probe()`` within what is left of the probing time; ``default`` once it is out."""
+        left = getattr(self, "_probe_deadline", math.inf) - time.monotonic()
+        if left <= 0:
+            return default
+        try:
+            with TimeLimit(None if math.isinf(left) else left)():
+                return probe()
+        except CaseTimeout:
+            return default
+
     def _accepts_numbers(self, probe: Any) -> bool:
         try:
             return _as_float(getattr(probe + 2.0, self.value_attr)) == 3.5
-        except Exception:
+        except EngineFaults.caught:
             return False
 
     def _available_ops(self) -> tuple[dict[str, tuple[Form, ...]], dict[str, str]]:
@@ -166,20 +184,24 @@ class Engine:
         unchecked: dict[str, str] = {}
         for name, op in OPS.items():
             forms = tuple(form for form in op.forms if hasattr(self.cls, self._attr(op, form)))
-            refused = {form: why for form in forms if (why := self._refuses(op, form))}
+            refused = {
+                form: why
+                for form in forms
+                if (why := self._probe(lambda op=op, form=form: self._refuses(op, form), ""))
+            }
             for form, why in refused.items():
                 unchecked[name if len(op.forms) == 1 else f"{name} ({form})"] = why
             forms = tuple(form for form in forms if form not in refused)
             if not forms:
                 continue
-            differs = self._parameter_differs(op)
+            differs = self._probe(lambda op=op: self._parameter_differs(op), "")
             if differs:
                 unchecked[name] = differs
             else:
                 ops[name] = forms
         known = {attr for op in OPS.values() for attr in op.engine_attrs.values()}
         known |= {self.value_attr, self.grad_attr, self.backward}
-        for attr in _op_like_methods(self.cls, known):
+        for attr in _op_like_methods(self.cls, known, self._probe):
             unchecked.setdefault(attr, "no registry row (register one with --ops)")
         return ops, unchecked
 
@@ -196,7 +218,7 @@ class Engine:
         except EngineCrash as exc:
             if exc.error in ("TypeError", "AssertionError", "NotImplementedError"):
                 return f"the engine refuses it ({exc.detail})"
-        except Exception:
+        except EngineFaults.caught:
             return ""
         return ""
 
@@ -207,7 +229,7 @@ class Engine:
         operands, expected = op.probe
         try:
             got = _as_float(getattr(op.apply(*(self.cls(x) for x in operands)), self.value_attr))
-        except Exception:
+        except EngineFaults.caught:
             return ""  # a crash is for the cases to report
         if got is None or math.isclose(got, expected, rel_tol=1e-12, abs_tol=0.0):
             return ""
@@ -231,7 +253,7 @@ class Engine:
             out = op.apply(*operands)
         except (CaseTimeout, RecursionError, MemoryError):
             raise
-        except Exception as exc:
+        except EngineFaults.caught as exc:
             detail = f"raised {type(exc).__name__}: {_text(exc)}"
             raise EngineCrash(op.name, detail, error=type(exc).__name__) from exc
         if not isinstance(out, self.cls):
@@ -249,7 +271,7 @@ class Engine:
         return value
 
     def _build(self, expression: Expression, point: Sequence[float]) -> tuple[list[Any], list[Any]]:
-        leaves = [self.cls(float(x)) for x in point]
+        leaves = [self._leaf(expression, i, x) for i, x in enumerate(point)]
         built: list[Any] = []
 
         def apply(op: Op, node: Node, operands: list[Any]) -> Any:
@@ -265,6 +287,16 @@ class Engine:
             return out
 
         return leaves, interpret(expression, leaves, apply)
+
+    def _leaf(self, expression: Expression, index: int, x: float) -> Any:
+        try:
+            return self.cls(float(x))
+        except (CaseTimeout, RecursionError, MemoryError):
+            raise
+        except EngineFaults.caught as exc:
+            name = expression.name(index)
+            detail = f"{self.cls.__name__}({float(x)!r}) raised {type(exc).__name__}: {_text(exc)}"
+            raise EngineCrash(f"input {name}", detail, index, type(exc).__name__) from exc
 
     def forward(self, expression: Expression, point: Sequence[float]) -> float:
         """The output value only (finite differences call this many times)."""
@@ -284,7 +316,7 @@ class Engine:
                 getattr(out, self.backward)()
             except (CaseTimeout, MemoryError):
                 raise
-            except Exception as exc:  # RecursionError included: a limitation, reported
+            except EngineFaults.caught as exc:  # RecursionError included: a limitation, reported
                 detail = f"raised {type(exc).__name__}: {_text(exc)}"
                 raise EngineCrash("backward", detail, error=type(exc).__name__) from exc
             live = expression.live()
@@ -320,7 +352,7 @@ class Engine:
 def _has(obj: Any, name: str) -> bool:
     try:
         return hasattr(obj, name)
-    except Exception:
+    except EngineFaults.caught:
         return False
 
 
@@ -329,7 +361,7 @@ def _text(exc: BaseException) -> str:
     its ``__str__`` raises."""
     try:
         text = str(exc)
-    except Exception:
+    except EngineFaults.caught:
         text = f"<{type(exc).__name__} whose str() raised>"
     return safe_text(text)
 
@@ -337,7 +369,7 @@ def _text(exc: BaseException) -> str:
 def _repr(obj: Any) -> str:
     try:
         text = repr(obj)
-    except Exception:
+    except EngineFaults.caught:
         text = f"<{type(obj).__name__} whose repr() raised>"
     return safe_text(text)[:60]
 
@@ -354,7 +386,7 @@ def _probe_attr(probe: Any, names: Sequence[str], expected: float | None) -> str
     for name in names:
         try:
             value = _as_float(getattr(probe, name, None))
-        except Exception:
+        except EngineFaults.caught:
             continue
         if value is not None and (expected is None or math.isclose(value, expected)):
             return name
@@ -364,9 +396,17 @@ def _probe_attr(probe: Any, names: Sequence[str], expected: float | None) -> str
 _NOT_OPS = {"zero_grad", "parameters", "item", "numpy", "detach", "tolist", "copy"}
 
 
-def _op_like_methods(cls: type, known: set[str]) -> list[str]:
+def _op_like_methods(cls: type, known: set[str], probe: Any) -> list[str]:
     """Public methods of ``cls`` that, called on a value with no argument or with another value,
-    return a value of the class: they look like ops."""
+    return a value of the class: they look like ops (each call made through ``probe``)."""
+
+    def returns_a_value(name: str, with_other: bool) -> bool:
+        try:
+            args = (cls(0.5),) if with_other else ()
+            return isinstance(getattr(cls(0.75), name)(*args), cls)
+        except EngineFaults.caught:
+            return False
+
     found = []
     for name in sorted(dir(cls)):
         if name.startswith("_") or name in known or name in _NOT_OPS:
@@ -374,21 +414,33 @@ def _op_like_methods(cls: type, known: set[str]) -> list[str]:
         attr = getattr(cls, name, None)
         if not callable(attr) or isinstance(attr, type):
             continue
-        for args in ((), (cls(0.5),)):
-            try:
-                if isinstance(getattr(cls(0.75), name)(*args), cls):
-                    found.append(name)
-                    break
-            except Exception:
-                continue
+        if any(
+            probe(lambda n=name, o=other: returns_a_value(n, o), False) for other in (False, True)
+        ):
+            found.append(name)
     return found
 
 
-def load_engine(spec: str = DEFAULT_ENGINE, **overrides: Any) -> Any:
+def load_engine(
+    spec: str = DEFAULT_ENGINE,
+    *,
+    isolated: bool = False,
+    ops_modules: Sequence[str] = (),
+    memory_mb: float | None = None,
+    **overrides: Any,
+) -> Any:
     """The engine named by ``spec``: a library adapter by name (``torch``, ``jax:jit``, ...,
     or one registered in the ``gradtrio.adapters`` entry point group), or a value class as
     ``package.module:Class`` or ``path/to/file.py:Class`` (``overrides`` as for
-    :meth:`Engine.load`)."""
+    :meth:`Engine.load`).
+
+    ``isolated`` runs it in a worker process (:mod:`gradtrio.checks.isolation`), which also
+    registers the op rows of ``ops_modules`` and limits its memory to ``memory_mb``."""
+    if isolated:
+        from gradtrio.checks.isolation import DEFAULT_MEMORY_MB, IsolatedEngine
+
+        memory = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
+        return IsolatedEngine(spec, memory_mb=memory, ops_modules=tuple(ops_modules), **overrides)
     from gradtrio.checks.libraries import is_adapter_name, load_adapter
 
     if is_adapter_name(spec):

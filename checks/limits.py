@@ -9,11 +9,25 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["CaseTimeout", "TimeLimit", "check_seconds"]
+__all__ = ["CaseTimeout", "EngineFaults", "TimeLimit", "check_seconds"]
 
 
 class CaseTimeout(Exception):
     """One case ran past its time limit."""
+
+
+class EngineFaults:
+    """What the adapters catch from the engine's code as the engine's own failure.
+
+    In the harness's process that is any ``Exception`` (a Ctrl-C must still stop the run); in a
+    worker process it is everything, ``SystemExit`` and ``KeyboardInterrupt`` included, since
+    there nothing the engine raises may end the process."""
+
+    caught: tuple[type[BaseException], ...] = (Exception,)
+
+    @classmethod
+    def catch_everything(cls) -> None:
+        cls.caught = (BaseException,)
 
 
 def check_seconds(name: str, value: Any) -> float:

@@ -69,6 +69,7 @@ class Culprit(Enum):
     FORWARD = "forward"  # no single node's value is wrong, yet the output is
     HANG = "hang"
     OUTPUT = "output"  # the output's own gradient is not 1
+    INPUT = "input"  # the value class cannot hold an input of the case
 
 
 @dataclass(frozen=True)

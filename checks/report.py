@@ -111,6 +111,21 @@ def _g(x: float | None) -> str:
     return "-" if x is None else f"{x:.17g}"
 
 
+OUTPUT_LINES = 12
+
+
+def _engine_output(output: str) -> list[str]:
+    """What the engine printed during the case: its first and last lines, each bounded."""
+    lines = output.splitlines()
+    if len(lines) > OUTPUT_LINES:
+        half = OUTPUT_LINES // 2
+        lines = [*lines[:half], f"[... {len(lines) - 2 * half:,} lines ...]", *lines[-half:]]
+    shown = [
+        line if len(line) <= 200 else f"{line[:200]}... ({len(line):,} chars)" for line in lines
+    ]
+    return ["  the engine printed, during the case:", *("    | " + line for line in shown)]
+
+
 def format_verdict(verdict: Verdict, *, engine: Engine | None = None) -> str:
     """The full human-readable report of one verdict, for ``engine`` (default: this project's
     engine): the reproducer imports and drives that engine's class."""
@@ -168,6 +183,8 @@ def format_verdict(verdict: Verdict, *, engine: Engine | None = None) -> str:
         lines.append(
             "  agreement: " + ", ".join(f"{p} {'yes' if ok else 'NO'}" for p, ok in pairs.items())
         )
+    if verdict.output:
+        lines += _engine_output(verdict.output)
     if len(e.nodes) <= SYMBOLIC_MAX_NODES and verdict.kind in (Kind.GRADIENT, Kind.CONVENTION):
         lines.append("  expected, symbolically (SymPy): " + "; ".join(symbolic_gradients(e)))
     if len(e.nodes) <= SHOWN_NODES:

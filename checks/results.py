@@ -83,6 +83,7 @@ def _failure_json(v: Verdict, result: RunResult, report: str) -> dict[str, Any]:
         "point": list(v.point),
         "rules": v.case.rules.to_dict(),
         "reproducer": reproducer(v, engine=result.adapter),
+        "engine_output": v.output,
         "example": example_line(v),
         "corpus_file": result.origin(v),
         "blame": blame,

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from gradtrio.checks.corpus import replay, save
-from gradtrio.checks.engine import Engine
+from gradtrio.checks.engine import Engine, EngineCrash
+from gradtrio.checks.limits import CaseTimeout
 from gradtrio.checks.outcome import Limitation, LimitationKind, Severity, Skip
 from gradtrio.checks.search import SearchResult, finding_key, search
 from gradtrio.checks.shrink import Deadline, minimise, refine
@@ -115,6 +116,15 @@ def _traceable(ops: dict[str, tuple[str, ...]]) -> bool:
     return all(form in ops.get(name, ()) for name, form in needs.items()) and "relu" in ops
 
 
+def _limitations(engine: Engine) -> list[Any]:
+    """The engine's probed limitations; an engine that crashes or hangs while probed has none
+    to report here (its cases report the crash)."""
+    try:
+        return engine.limitations()
+    except (EngineCrash, CaseTimeout):
+        return []
+
+
 def has_deep_chains(engine: Engine) -> bool:
     return any(OPS[name].bounded and OPS[name].arity == 1 for name in engine.ops)
 
@@ -155,13 +165,16 @@ def run(
     """Judge ``examples`` cases spread over the families, then ``deep`` very deep chains.
 
     With ``corpus`` (a directory), its saved cases are judged first and every new bug is saved
-    there. ``budget`` bounds the whole search in seconds; ``post_budget`` bounds shrinking,
-    minimising and refining (None: no bound, for measurements that must not depend on the
-    machine's speed). ``note`` receives progress lines for the phases after the search.
+    there. ``budget`` bounds the search in seconds, and the shrinking, minimising and refining
+    after it get no longer than that either; ``post_budget`` bounds those (None: no bound,
+    for measurements that must not depend on the machine's speed). ``note`` receives progress
+    lines for the phases after the search.
     """
     say = note or (_stderr if progress else (lambda text: None))
+    if budget is not None and post_budget is not None:  # the whole run within the budget
+        post_budget = min(post_budget, budget)
     result = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=strict)
-    result.limitations.extend(engine.limitations())
+    result.limitations.extend(_limitations(engine))
     start = time.monotonic()
     if corpus is not None:
         replay_corpus(result, engine, corpus)

@@ -78,6 +78,12 @@ def test_a_wrong_derivative_exits_1_with_a_shrunk_blamed_reproducer(tmp_path):
         (["--max-nodes", "-3"], "--max-nodes=-3"),
         (["--json", "."], "is a directory"),
         (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["--timeout", "inf"], "--timeout='inf': expected a finite number of seconds"),
+        (["--timeout", "nan"], "--timeout='nan': expected a finite number of seconds"),
+        (["--timeout", "1e-9"], "--timeout='1e-9': expected a finite number of seconds >= 0.001"),
+        (["--budget", "inf"], "--budget='inf': expected a finite number of seconds"),
+        (["--memory-limit", "10"], "--memory-limit=10: expected a finite number of MB >= 64"),
+        (["--memory-limit", "inf"], "--memory-limit=inf: expected a finite number of MB"),
     ],
     ids=[
         "unknown-module",
@@ -89,6 +95,12 @@ def test_a_wrong_derivative_exits_1_with_a_shrunk_blamed_reproducer(tmp_path):
         "negative-nodes",
         "json-is-dir",
         "unknown-flag",
+        "timeout-inf",
+        "timeout-nan",
+        "timeout-tiny",
+        "budget-inf",
+        "memory-tiny",
+        "memory-inf",
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args, message, capsys):

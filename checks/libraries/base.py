@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from gradtrio.checks.engine import EngineCrash, EngineRun
-from gradtrio.checks.limits import CaseTimeout, TimeLimit
+from gradtrio.checks.limits import CaseTimeout, EngineFaults, TimeLimit
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
 
@@ -165,7 +165,7 @@ class LibraryAdapter:
             return self.functions[node.op](*operands)
         except (CaseTimeout, RecursionError, MemoryError):
             raise
-        except Exception as exc:
+        except EngineFaults.caught as exc:
             where = f"{_name(expression_or_nodes, index)} = {node.op}"
             raise EngineCrash(where, f"raised {type(exc).__name__}: {exc}", index) from exc
 
@@ -250,13 +250,13 @@ class ObjectGraphAdapter(LibraryAdapter):
                 self.backward(values[-1])
             except (CaseTimeout, MemoryError):
                 raise
-            except Exception as exc:  # RecursionError included: a limitation, reported
+            except EngineFaults.caught as exc:  # RecursionError included: a limitation, reported
                 raise EngineCrash("backward", f"raised {type(exc).__name__}: {exc}") from exc
         try:
             return self.read(values, leaves, grads)
         except (CaseTimeout, MemoryError):
             raise
-        except Exception as exc:
+        except EngineFaults.caught as exc:
             raise EngineCrash("reading results", f"raised {type(exc).__name__}: {exc}") from exc
 
 
@@ -319,7 +319,7 @@ class FunctionalAdapter(LibraryAdapter):
             value, input_grads = grad_fn(*xs)
         except (EngineCrash, CaseTimeout, MemoryError):
             raise
-        except Exception as exc:
+        except EngineFaults.caught as exc:
             raise EngineCrash("grad", f"raised {type(exc).__name__}: {exc}") from exc
 
         def node_grads() -> list[float | None]:
@@ -328,7 +328,7 @@ class FunctionalAdapter(LibraryAdapter):
             try:
                 with _quiet():
                     _, all_grads = node_grad_fn(*xs, *zeros)
-            except Exception:  # the blame then replays ops alone instead
+            except EngineFaults.caught:  # the blame then replays ops alone instead
                 return [None] * (n_inputs + len(nodes))
             return [grad_or_zero(g) for g in all_grads]
 

@@ -1,0 +1,363 @@
+"""The engine under test in a worker process of its own.
+
+:class:`IsolatedEngine` stands in for an engine (a value class or a library adapter) that runs in
+a worker (:mod:`gradtrio.checks.worker`): its ops, backward, value and gradient reads and the
+finite differences' forward passes all run there, one round trip per case
+(:mod:`gradtrio.checks.casework`); the oracles and the verdict stay here. Whatever the worker
+does (exit with any code, die of a signal, run out of its memory limit, ignore its time limit,
+print without end) becomes a crash or a hang of the case at hand; the worker is then started
+again for the next case. The time limit counts the engine's time only and is enforced from
+outside: a worker that does not give back control in time is killed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from typing import Any
+
+from gradtrio.checks.defaults import DEFAULT_MEMORY_MB
+from gradtrio.checks.engine import EngineCrash, EngineError, safe_text
+from gradtrio.checks.limits import CaseTimeout
+
+__all__ = ["DEFAULT_MEMORY_MB", "HarnessFault", "IsolatedEngine", "Output"]
+
+#: Seconds a worker has, beyond the case's limit, to give back control after its own alarm.
+GRACE = 1.0
+
+
+class HarnessFault(Exception):
+    """gradtrio's own code failed inside the worker (the traceback is in the message)."""
+
+
+class Output:
+    """What the engine printed during one case, bounded: the first and the last few thousand
+    characters, and how much there was in between."""
+
+    HEAD = 2000
+    TAIL = 4000
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.HEAD - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        del self.tail[: -self.TAIL]
+
+    def text(self) -> str:
+        if not self.total:
+            return ""
+        middle = self.total - len(self.head) - len(self.tail)
+        parts = [self.head.decode(errors="replace")]
+        if middle > 0:
+            parts.append(f"\n[... {middle:,} bytes not shown ...]\n")
+        parts.append(self.tail.decode(errors="replace"))
+        text = "".join(parts)
+        return "\n".join(safe_text(line, limit=500) for line in text.splitlines())
+
+
+class IsolatedEngine:
+    """An engine that runs in a worker process; reads and calls as the engine itself would.
+
+    Plain attributes (``spec``, ``ops``, ``dtype``, ...) are copied once when the worker starts;
+    methods are round trips. ``case_output`` holds what the engine printed during the last case.
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        *,
+        timeout: float | None = 10.0,
+        memory_mb: float | None = DEFAULT_MEMORY_MB,
+        ops_modules: tuple[str, ...] = (),
+        load_timeout: float = 120.0,
+        **overrides: Any,
+    ) -> None:
+        self._worker_args = (spec, {**overrides, "timeout": timeout}, list(ops_modules), memory_mb)
+        self._load_timeout = load_timeout
+        self._server: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._selector: selectors.BaseSelector | None = None
+        self._conn: Connection | None = None
+        self._pid: int | None = None
+        self._methods: frozenset[str] = frozenset()
+        self.timeout = timeout
+        self.case_output = ""
+        self.restarts = 0
+        self._output = Output()
+        self._depth = 0  # nesting of time_limit(): > 0 while a case runs
+        self._used = 0.0  # engine seconds the case has spent
+        description = self._start()
+        for name, value in description["data"].items():
+            if name not in self.__dict__ and not hasattr(type(self), name):
+                self.__dict__[name] = value
+        self._methods = frozenset(description["methods"]) - set(dir(type(self)))
+        self._text = description["text"]
+
+    # -- the attribute surface ---------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self.__dict__.get("_methods", ()):
+            raise AttributeError(name)
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return self._call(name, args, kwargs, is_task=False)
+
+        method.__name__ = name
+        return method
+
+    @contextlib.contextmanager
+    def time_limit(self) -> Iterator[None]:
+        """One case: every round trip inside spends from the same limit, and what the engine
+        prints is kept for the case's report."""
+        if self._depth == 0:
+            self._used = 0.0
+            self._output = Output()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self.case_output = self._output.text()
+
+    def _remaining(self) -> float | None:
+        if self.timeout is None:
+            return None
+        return max(self.timeout - self._used, 1e-3) if self._depth else self.timeout
+
+    def task(self, name: str, *args: Any) -> Any:
+        """Run :data:`gradtrio.checks.casework.TASKS` ``[name]`` on the engine in the worker."""
+        return self._call(name, args, {}, is_task=True)
+
+    def describe(self) -> str:
+        return f"{self._text}, in a worker process"
+
+    # -- the worker --------------------------------------------------------------------------
+    def _start_server(self) -> None:
+        """Start the fork server (:mod:`gradtrio.checks.worker`) that forks the workers."""
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        # The server imports gradtrio and the engine from where this process does.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in [_root(), *sys.path] if p)
+        self._server = subprocess.Popen(
+            [sys.executable, "-u", "-m", "gradtrio.checks.worker", str(theirs.fileno())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,  # the workers' prints come here too
+            pass_fds=(theirs.fileno(),),
+            env=env,
+            start_new_session=True,  # a Ctrl-C at the terminal reaches the harness only
+        )
+        theirs.close()
+        self._control = ours
+        assert self._server.stdout is not None
+        os.set_blocking(self._server.stdout.fileno(), False)
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._server.stdout.fileno(), selectors.EVENT_READ, "output")
+        ours.sendall(pickle.dumps(self._worker_args).hex().encode() + b"\n")
+
+    def _fork(self) -> None:
+        """A fresh worker from the fork server (started again if it has gone)."""
+        for _attempt in (1, 2):
+            if self._server is None or self._server.poll() is not None:
+                self._stop_server()
+                self._start_server()
+            assert self._control is not None
+            try:
+                self._control.sendall(b"fork\n")
+                message, fds, _, _ = socket.recv_fds(self._control, 64, 1)
+            except OSError:
+                message, fds = b"", []
+            if fds:
+                self._pid = int(message)
+                self._conn = Connection(fds[0])
+                self._selector.register(self._conn.fileno(), selectors.EVENT_READ, "reply")
+                return
+            self._stop_server()
+        raise EngineError(f"engine {self._worker_args[0]}: its worker process could not start")
+
+    def _start(self) -> dict[str, Any]:
+        spec = self._worker_args[0]
+        self._output = Output()
+        self._fork()
+        try:
+            status, payload = self._receive(self._load_timeout, "loading")
+        except (CaseTimeout, EngineCrash) as exc:
+            output = self._output.text()
+            self.close()
+            shown = f"; it printed: {output.splitlines()[-1]}" if output else ""
+            raise EngineError(f"engine {spec}: {exc}{shown}") from None
+        if status == "load-error":
+            self.close()
+            raise EngineError(payload)
+        return payload
+
+    def close(self) -> None:
+        """Stop the worker (the next call forks another)."""
+        self._end_worker()
+
+    def _end_worker(self) -> int | None:
+        """Kill the worker if it still runs; how it ended (None if that is unknown)."""
+        code = None
+        if self._conn is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(self._conn.fileno())
+            self._conn.close()
+            self._conn = None
+        if self._pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)  # no effect on one that already exited
+            code = self._exit_code(self._pid)
+            self._pid = None
+        return code
+
+    def _exit_code(self, pid: int) -> int | None:
+        if self._control is None:
+            return None
+        try:
+            self._control.sendall(f"status {pid}\n".encode())
+            self._control.settimeout(5.0)
+            return int(self._control.recv(64).decode().strip())
+        except (OSError, ValueError):
+            return None
+        finally:
+            if self._control is not None:
+                self._control.settimeout(None)
+
+    def _stop_server(self) -> None:
+        self._end_worker()
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        if self._server is not None:
+            with contextlib.suppress(OSError):
+                self._server.kill()
+            self._server.wait()
+            if self._server.stdout is not None:
+                self._server.stdout.close()
+            self._server = None
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+
+    def shutdown(self) -> None:
+        """Stop the worker and the fork server."""
+        self._stop_server()
+
+    def __del__(self) -> None:
+        try:  # noqa: SIM105 - contextlib may be gone at interpreter exit
+            self._stop_server()
+        except Exception:  # the processes end with their sockets anyway
+            pass
+
+    def _ensure_started(self) -> None:
+        if self._conn is None:
+            self.restarts += 1
+            self._start()
+
+    def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], is_task: bool) -> Any:
+        with self.time_limit():
+            self._ensure_started()
+            assert self._conn is not None
+            seconds = self._remaining()
+            started = time.perf_counter()
+            try:
+                self._conn.send((name, args, kwargs, seconds, is_task))
+                status, payload = self._receive(seconds, name)
+            finally:
+                self._used += time.perf_counter() - started
+        if status == "ok":
+            return payload
+        if status == "raise":
+            raise payload
+        raise HarnessFault(payload)
+
+    def _receive(self, seconds: float | None, doing: str) -> tuple[str, Any]:
+        """The worker's reply, draining the output meanwhile. A worker that dies is an
+        :class:`EngineCrash`; one that has not answered ``GRACE`` seconds after its own alarm
+        is stopped, a :class:`CaseTimeout`."""
+        assert self._conn is not None and self._selector is not None
+        wait = None if seconds is None else seconds * 1.1 + GRACE
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            events = self._selector.select(timeout)
+            if not events and deadline is not None and time.monotonic() >= deadline:
+                self._drain()
+                self._end_worker()
+                raise CaseTimeout(
+                    f"{_doing(doing)} exceeded the {seconds:g} s time limit; the engine did "
+                    "not give back control, so its process was stopped"
+                )
+            for key, _ in events:
+                if key.data == "output":
+                    if not self._drain():  # the fork server has gone; its workers with it
+                        self._selector.unregister(key.fd)
+                    continue
+                try:
+                    reply = self._conn.recv()
+                except (EOFError, OSError):
+                    raise self._died(doing) from None
+                except Exception as exc:  # a reply that cannot be read back here
+                    detail = f"sent back something unreadable ({safe_text(str(exc))})"
+                    raise EngineCrash("engine", detail, error=type(exc).__name__) from None
+                self._drain()
+                return reply
+
+    def _drain(self) -> bool:
+        """Read what the workers printed so far; False once the output is closed."""
+        if self._server is None or self._server.stdout is None:
+            return False
+        fd = self._server.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            self._output.add(chunk)
+
+    def _died(self, doing: str) -> EngineCrash:
+        code = self._end_worker()
+        self._drain()
+        if code is None:
+            how, error = "closed its connection", "WorkerExit"
+        elif code < 0:
+            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
+            how, error = f"was killed by {name}", name
+        else:
+            how, error = f"exited with code {code}", "WorkerExit"
+        return EngineCrash("engine process", f"{how} during {_doing(doing)}", error=error)
+
+
+def _doing(name: str) -> str:
+    return {
+        "run_case": "the case",
+        "fd_estimates": "the finite differences",
+        "loading": "loading the engine",
+    }.get(name, f"{name}()")
+
+
+def _root() -> str:
+    """The folder from which ``import gradtrio`` finds this copy of gradtrio."""
+    import gradtrio
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(gradtrio.__file__)))

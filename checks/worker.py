@@ -1,0 +1,216 @@
+"""The worker processes that hold an isolated engine.
+
+``python -m gradtrio.checks.worker FD`` is a fork server on the socket ``FD``: it imports gradtrio
+once and forks a worker each time the harness asks. A worker loads the engine, answers with a
+description of it, then runs each request (a method of the engine, or a task from
+:mod:`gradtrio.checks.casework`) under the time limit the request carries, and sends back the
+result or the exception. Whatever the engine raises (``SystemExit`` and ``KeyboardInterrupt``
+included) comes back as a crash; only a fault of the harness's own code comes back as one.
+The engine's prints go to this process's stdout, which the harness captures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import os
+import pickle
+import resource
+import signal
+import socket
+import sys
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["describe", "main"]
+
+#: Attribute values the harness may read directly, without a round trip.
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, _PLAIN):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    return False
+
+
+def describe(engine: Any) -> dict[str, Any]:
+    """The engine's plain public attributes (its name, ops, dtype, ...) and its method names."""
+    data: dict[str, Any] = {}
+    methods: list[str] = []
+    for name in dir(engine):
+        if name.startswith("_"):
+            continue
+        try:
+            value = getattr(engine, name)
+        except Exception:
+            continue
+        if callable(value) and not isinstance(value, type):
+            methods.append(name)
+        elif _plain(value):
+            data[name] = value
+    return {"data": data, "methods": methods, "text": engine.describe()}
+
+
+def _portable(value: Any) -> Any:
+    """``value`` as it can cross to the harness: lazy gradient lists made concrete."""
+    from gradtrio.checks.engine import EngineRun
+
+    if isinstance(value, EngineRun):
+        return dataclasses.replace(value, node_grads=list(value.node_grads))
+    if isinstance(value, tuple):
+        return tuple(_portable(v) for v in value)
+    return value
+
+
+def _limit_memory(megabytes: float | None) -> None:
+    if megabytes is None:
+        return
+    limit = int(megabytes * 2**20)
+    with contextlib.suppress(ValueError, OSError):  # a lower hard limit is already set
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _serve(conn: Connection, engine: Any) -> None:
+    from gradtrio.checks.casework import TASKS
+    from gradtrio.checks.engine import EngineCrash, safe_text
+    from gradtrio.checks.limits import CaseTimeout, TimeLimit
+
+    limit = getattr(engine, "time_limit", None)
+    while True:
+        try:
+            name, args, kwargs, seconds, is_task = conn.recv()
+        except EOFError:
+            return
+        if isinstance(limit, TimeLimit):  # the engine's own limit, set to what the case has left
+            limit.seconds = seconds
+        try:
+            function = functools.partial(TASKS[name], engine) if is_task else getattr(engine, name)
+            with limit() if isinstance(limit, TimeLimit) else contextlib.nullcontext():
+                value = function(*args, **kwargs)
+            reply: tuple[str, Any] = ("ok", _portable(value))
+        except (EngineCrash, CaseTimeout, RecursionError) as exc:
+            reply = ("raise", exc)
+        except (Exception, BaseException) as exc:  # noqa: BLE001 - anything the engine raises
+            if _from_engine(exc):
+                detail = f"raised {type(exc).__name__}: {_message(exc, safe_text)}"
+                reply = ("raise", EngineCrash("engine", detail, error=type(exc).__name__))
+            else:
+                reply = ("fault", "".join(traceback.format_exception(exc)))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            conn.send(reply)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            detail = f"returned something that cannot be sent back ({_message(exc, safe_text)})"
+            conn.send(("raise", EngineCrash("engine", detail, error=type(exc).__name__)))
+
+
+def _from_engine(exc: BaseException) -> bool:
+    """Did ``exc`` come from the engine rather than from gradtrio's own code? Exceptions that
+    are not errors (``SystemExit``, ``KeyboardInterrupt``) and ``MemoryError`` always do; any
+    other one does when its innermost frame is outside gradtrio."""
+    if not isinstance(exc, Exception) or isinstance(exc, MemoryError):
+        return True
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    return not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_HARNESS)
+
+
+def _harness_folders() -> tuple[str, ...]:
+    import gradtrio.strategies
+
+    folders = (os.path.dirname(__file__), os.path.dirname(gradtrio.strategies.__file__))
+    return tuple(os.path.abspath(folder) + os.sep for folder in folders)
+
+
+#: gradtrio's own code (``gradtrio.autograd`` is an engine like any other).
+_HARNESS = _harness_folders()
+
+
+def _message(exc: BaseException, safe_text: Any) -> str:
+    try:
+        return safe_text(str(exc))
+    except Exception:
+        return f"<{type(exc).__name__} whose str() raised>"
+
+
+def _worker(conn: Connection, spec: str, overrides: dict[str, Any], ops_modules: list[str]) -> None:
+    """Load the engine and serve requests on ``conn`` until the harness closes it."""
+    from gradtrio.checks.engine import load_engine
+    from gradtrio.checks.limits import EngineFaults
+    from gradtrio.checks.loading import LoadError, load_op_modules
+
+    EngineFaults.catch_everything()
+    try:
+        load_op_modules(ops_modules)
+        engine = load_engine(spec, **overrides)
+        description = describe(engine)
+    except LoadError as exc:
+        conn.send(("load-error", str(exc)))
+        return
+    except BaseException as exc:  # noqa: BLE001 - the engine's import may raise anything
+        conn.send(("load-error", f"engine {spec}: loading it raised {type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", description))
+    _serve(conn, engine)
+
+
+def _fork_worker(control: socket.socket, job: tuple[Any, ...]) -> None:
+    """Fork a worker and pass the harness its end of a new connection, and its pid."""
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:  # the worker: nothing of the fork server's but the loaded modules
+        control.close()
+        ours.close()
+        code = 0
+        try:
+            _worker(Connection(theirs.detach()), *job)
+        except BaseException:  # noqa: BLE001 - the harness sees the connection close
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    theirs.close()
+    socket.send_fds(control, [str(pid).encode()], [ours.fileno()])
+    ours.close()
+
+
+def main(argv: list[str]) -> int:
+    """The fork server: import gradtrio once, then fork a fresh worker whenever the harness
+    asks (at the start, and after a worker died or was stopped), and report how each ended.
+    The engine itself is imported only in the workers, after the fork: a library's threads
+    do not survive one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness alone answers Ctrl-C
+    control = socket.socket(fileno=int(argv[0]))
+    lines = control.makefile("rb")  # requests are lines; replies go out on the socket itself
+    spec, overrides, ops_modules, memory = pickle.loads(bytes.fromhex(lines.readline().decode()))
+    _limit_memory(memory)
+    import gradtrio.checks.casework  # noqa: F401 - what every worker needs, imported once
+    import gradtrio.checks.engine  # noqa: F401
+
+    job = (spec, overrides, ops_modules)
+    while True:
+        request = lines.readline()
+        if not request:
+            return 0
+        command, _, argument = request.decode().strip().partition(" ")
+        if command == "fork":
+            _fork_worker(control, job)
+        elif command == "status":  # how worker ``argument`` ended (it has been killed or exited)
+            _, status = os.waitpid(int(argument), 0)
+            control.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
