@@ -6,7 +6,10 @@ marked ``gradtrio`` so ``-m gradtrio`` runs them alone), ``--gradtrio-engine SPE
 engine (default ``autograd:Value``, or the ``gradtrio_engine`` ini value), ``--gradtrio-examples
 N`` sets the cases per battery item (default: the Hypothesis profile's ``max_examples``) and
 ``--gradtrio-seed S`` its seed. The settings profiles ``dev``, ``ci`` and ``thorough`` are
-registered when the plugin loads, so ``--hypothesis-profile ci`` works.
+registered when the plugin loads, so ``--hypothesis-profile ci`` and ``HYPOTHESIS_PROFILE=ci``
+work. A Hypothesis test of the user's that judges gradients (it uses a gradtrio fixture, or its
+module imports from gradtrio) runs without Hypothesis's default 200 ms deadline unless its
+``@settings`` or a chosen profile set one.
 
 Fixtures: ``gradtrio_engine`` (the :class:`~checks.engine.Engine`) and ``gradtrio_check`` (judges
 one case on it, raising a readable failure). A test of your own is a few lines::
@@ -22,12 +25,16 @@ one case on it, raising a readable failure). A test of your own is a few lines::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import gradtrio.strategies.profiles  # noqa: F401 - registers the dev, ci and thorough profiles
 import pytest
 from gradtrio.checks.defaults import DEFAULT_ENGINE
 from gradtrio.checks.options import integer_at_least
+
+# Importing the profiles registers dev, ci and thorough and loads the one HYPOTHESIS_PROFILE names,
+# before Hypothesis's own plugin loads the profile --hypothesis-profile names.
+from gradtrio.strategies.profiles import load_from_environment, without_default_deadline
 
 if TYPE_CHECKING:
     from gradtrio.checks.engine import Engine
@@ -100,7 +107,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("gradtrio_ops", "modules whose OPS lists add op rows", type="linelist")
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin, so that --hypothesis-profile wins
 def pytest_configure(config: pytest.Config) -> None:
+    load_from_environment()
     config.addinivalue_line("markers", "gradtrio: the ready-made gradtrio battery (--gradtrio)")
     config.stash[_SPEC] = config.getoption("gradtrio_engine") or config.getini("gradtrio_engine")
     if config.getoption("gradtrio"):
@@ -148,6 +157,41 @@ def _engine(config: pytest.Config | None = None) -> Engine:
         ops = [*config.getini("gradtrio_ops"), *config.getoption("gradtrio_ops")]
         config.stash[_ENGINE] = _load(config.stash.get(_SPEC, DEFAULT_ENGINE), ops)
     return config.stash[_ENGINE]
+
+
+# -- the settings of the user's Hypothesis tests ------------------------------------------------
+
+_FIXTURES = frozenset({"gradtrio_check", "gradtrio_engine"})
+
+
+def _from_gradtrio(obj: object) -> bool:
+    try:
+        name = obj.__name__ if isinstance(obj, ModuleType) else getattr(obj, "__module__", None)
+    except Exception:  # an object with a strange __getattr__ is not ours
+        return False
+    return isinstance(name, str) and (name == "gradtrio" or name.startswith("gradtrio."))
+
+
+def _judges_gradients(item: pytest.Function) -> bool:
+    """A test that uses a gradtrio fixture, or lives in a module that imports from gradtrio (its
+    strategies, ``check``, ``judge``): what its body costs cannot be seen before it runs."""
+    if _FIXTURES.intersection(item.fixturenames):
+        return True
+    module = getattr(item, "module", None)
+    return module is not None and any(_from_gradtrio(v) for v in vars(module).values())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if not isinstance(item, pytest.Function):
+        return
+    test = getattr(item.obj, "__func__", item.obj)  # a method's function holds the settings
+    if not getattr(test, "is_hypothesis_test", False) or not _judges_gradients(item):
+        return
+    # @given reads this attribute when the test is called; @settings set it at import time.
+    relaxed = without_default_deadline(test._hypothesis_internal_use_settings)
+    if relaxed is not None:
+        test._hypothesis_internal_use_settings = relaxed
 
 
 # -- fixtures and strategies --------------------------------------------------------------------
