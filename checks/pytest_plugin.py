@@ -149,9 +149,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if not config.getoption("gradtrio"):
         return None
     engine = _engine(config)
-    return f"gradtrio: {engine.describe()}; rerun with --gradtrio-engine {engine.spec} " + _rerun(
-        config
-    )
+    rerun = _rerun(config)
+    return f"gradtrio: {engine.describe()}; rerun with --gradtrio-engine {engine.spec} {rerun}"
 
 
 def _rerun(config: pytest.Config) -> str:
@@ -183,7 +182,7 @@ def _corpus(config: pytest.Config) -> Path | None:
     return Path(paths[0]) if paths else None
 
 
-def item_seed(run_seed: int, name: str) -> int:
+def _item_seed(run_seed: int, name: str) -> int:
     """The seed of battery item ``name`` in a run of ``--gradtrio-seed run_seed``: the same on
     every run and every worker, and different for every item, so that the shards of a family
     (one per worker) and the families draw different cases."""
@@ -345,7 +344,7 @@ class BatteryItem(pytest.Item):
         if self.name == "corpus":
             self._judge(engine, self._replay(engine), [])
             return
-        seed = item_seed(self.config.getoption("gradtrio_seed"), self.name)
+        seed = _item_seed(self.config.getoption("gradtrio_seed"), self.name)
         self.user_properties.append(("gradtrio_seed", seed))
         asked = self.config.getoption("gradtrio_examples")
         again = _rerun(self.config) + (f" --gradtrio-examples {asked}" if asked else "")
