@@ -53,6 +53,7 @@ def test_a_slow_first_example_passes_with_the_plugin_and_exceeds_the_deadline_wi
     without.stdout.fnmatch_lines(["*DeadlineExceeded*exceeds the deadline of 200.00ms*"])
 
 
+@pytest.mark.slow  # two processes that each import torch
 def test_a_check_importing_the_oracles_in_the_body_runs_without_a_deadline(pytester):
     pytester.makepyfile(
         test_user="""
