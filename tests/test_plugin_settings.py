@@ -3,8 +3,12 @@ runs without the default 200 ms deadline, explicit settings and chosen profiles 
 HYPOTHESIS_PROFILE names a gradtrio profile. Each run is a fresh pytest process, so that the
 profile a run loads does not leak into this session."""
 
+from datetime import timedelta
+
 import hypothesis._settings
 import pytest
+from gradtrio.strategies.profiles import without_default_deadline
+from hypothesis import HealthCheck, settings
 
 pytest_plugins = ["pytester"]
 
@@ -161,3 +165,25 @@ def test_the_option_wins_over_the_environment(pytester, monkeypatch):
     monkeypatch.setenv("HYPOTHESIS_PROFILE", "thorough")
     pytester.makepyfile(test_profile=PROFILE_TEST.format(name="ci", expected=EXPECTED["ci"]))
     run(pytester, "--hypothesis-profile", "ci").assert_outcomes(passed=1)
+
+
+@pytest.fixture
+def default_profile():
+    """Hypothesis's own default profile for the test (this suite's conftest loads dev or ci)."""
+    before = settings.get_current_profile_name()
+    settings.load_profile("default")
+    yield
+    settings.load_profile(before)
+
+
+def test_only_the_default_deadline_is_dropped_and_the_rest_kept(default_profile):
+    chosen = settings(max_examples=7, suppress_health_check=[HealthCheck.filter_too_much])
+    relaxed = without_default_deadline(chosen)
+    assert relaxed is not None and relaxed.deadline is None and relaxed.max_examples == 7
+    assert set(relaxed.suppress_health_check) == {HealthCheck.filter_too_much, HealthCheck.too_slow}
+    assert without_default_deadline(settings(deadline=timedelta(milliseconds=300))) is None
+
+
+def test_nothing_is_dropped_under_a_chosen_profile():
+    assert settings.get_current_profile_name() in ("dev", "ci")
+    assert without_default_deadline(settings(deadline=timedelta(milliseconds=200))) is None
