@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,17 +126,18 @@ def _value(member: Any) -> str:
 
 def save(directory: Path, verdict: Verdict, engine: str) -> Path | None:
     """Save the case of a failing ``verdict``; return the new file, or None when the corpus
-    already holds this case."""
+    already holds this case.
+
+    Safe for concurrent runs sharing ``directory`` (pytest-xdist workers, CI jobs on one disk):
+    a file appears only complete, and a name is taken by exactly one writer.
+    """
     entry = Entry.from_verdict(verdict, engine)
+    text = json.dumps(entry.to_json(), indent=2) + "\n"
     directory.mkdir(parents=True, exist_ok=True)
     for n in range(1000):
         path = directory / f"case-{entry.digest}{'' if n == 0 else f'-{n}'}.json"
-        try:  # exclusive creation: a concurrent run never overwrites this file
-            with path.open("x") as handle:
-                handle.write(json.dumps(entry.to_json(), indent=2) + "\n")
+        if _publish(path, text):
             return path
-        except FileExistsError:
-            pass
         try:
             held = Entry.from_json(json.loads(path.read_text()))
         except (OSError, ValueError):
@@ -142,6 +145,33 @@ def save(directory: Path, verdict: Verdict, engine: str) -> Path | None:
         if held.case_json() == entry.case_json():
             return None
     raise CorpusError(f"corpus {str(directory)!r}: no free file name for case-{entry.digest}")
+
+
+def _publish(path: Path, text: str) -> bool:
+    """Create ``path`` holding ``text``, or return False when it exists (never overwritten).
+
+    The text goes to a temporary file first (not ``*.json``, so no reader lists it) and is
+    hard-linked to its name: a reader or a concurrent writer never sees it half written, which
+    would make a writer of the same case take it for damaged and save a duplicate.
+    """
+    # Named here rather than by mkstemp, whose files are private (0600) whatever the umask.
+    temporary = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("x") as handle:
+            handle.write(text)
+        os.link(temporary, path)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # a file system without hard links: exclusive creation, written at once
+        try:
+            with path.open("x") as target:
+                target.write(text)
+            return True
+        except FileExistsError:
+            return False
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def entries(directory: Path) -> Iterator[Entry | CorpusError]:

@@ -4,9 +4,15 @@ Options (group ``gradtrio``): ``--gradtrio`` adds a ready-made battery of checks
 (items ``gradtrio::interior``, ``::kink``, ``::wide``, ``::mlp``, ``::deep``, ``::backward-twice``,
 marked ``gradtrio`` so ``-m gradtrio`` runs them alone), ``--gradtrio-engine SPEC`` names the
 engine (default ``autograd:Value``, or the ``gradtrio_engine`` ini value), ``--gradtrio-examples
-N`` sets the cases per battery item (default: the Hypothesis profile's ``max_examples``) and
-``--gradtrio-seed S`` its seed. The settings profiles ``dev``, ``ci`` and ``thorough`` are
-registered when the plugin loads, so ``--hypothesis-profile ci`` works.
+N`` sets the cases per case family (default: the Hypothesis profile's ``max_examples``) and
+``--gradtrio-seed S`` the run's seed, from which every item derives its own. Under pytest-xdist
+each family is split into one item per worker (``--gradtrio-shards K`` to choose), sharing its
+cases; ``--gradtrio-corpus DIR`` replays the saved failing cases first (item ``::corpus``) and
+saves new bugs there, safely shared by the workers. The settings profiles ``dev``, ``ci`` and
+``thorough`` are registered when the plugin loads, so ``--hypothesis-profile ci`` and
+``HYPOTHESIS_PROFILE=ci`` work. A Hypothesis test of the user's that judges gradients (it uses a
+gradtrio fixture, or its module imports from gradtrio) runs without Hypothesis's default 200 ms
+deadline unless its ``@settings`` or a chosen profile set one.
 
 Fixtures: ``gradtrio_engine`` (the :class:`~checks.engine.Engine`) and ``gradtrio_check`` (judges
 one case on it, raising a readable failure). A test of your own is a few lines::
@@ -21,13 +27,21 @@ one case on it, raising a readable failure). A test of your own is a few lines::
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-import gradtrio.strategies.profiles  # noqa: F401 - registers the dev, ci and thorough profiles
 import pytest
 from gradtrio.checks.defaults import DEFAULT_ENGINE
 from gradtrio.checks.options import integer_at_least
+
+# Importing the profiles registers dev, ci and thorough and loads the one HYPOTHESIS_PROFILE names,
+# before Hypothesis's own plugin loads the profile --hypothesis-profile names.
+from gradtrio.strategies.profiles import load_from_environment, without_default_deadline
 
 if TYPE_CHECKING:
     from gradtrio.checks.engine import Engine
@@ -79,6 +93,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="random seed of the battery; give CI jobs different seeds (default 0)",
     )
     group.addoption(
+        "--gradtrio-shards",
+        metavar="K",
+        type=integer_at_least("--gradtrio-shards", 1),
+        default=None,
+        help="split each case family into K battery items of their own seeds, the cases shared "
+        "out (default: the pytest-xdist worker count, else 1)",
+    )
+    group.addoption(
+        "--gradtrio-corpus",
+        metavar="DIR",
+        default=None,
+        help="replay the battery's saved failing cases from DIR first and save new ones there; "
+        "workers may share it (ini gradtrio_corpus; default: none)",
+    )
+    group.addoption(
         "--gradtrio-strict",
         action="store_true",
         default=None,
@@ -98,9 +127,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("gradtrio_strict", "fail on every finding, not only bugs", type="bool")
     parser.addini("gradtrio_ops", "modules whose OPS lists add op rows", type="linelist")
+    parser.addini("gradtrio_corpus", "the battery's corpus directory", type="paths")
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin, so that --hypothesis-profile wins
 def pytest_configure(config: pytest.Config) -> None:
+    load_from_environment()
     config.addinivalue_line("markers", "gradtrio: the ready-made gradtrio battery (--gradtrio)")
     config.stash[_SPEC] = config.getoption("gradtrio_engine") or config.getini("gradtrio_engine")
     if config.getoption("gradtrio"):
@@ -117,10 +149,45 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if not config.getoption("gradtrio"):
         return None
     engine = _engine(config)
-    return (
-        f"gradtrio: {engine.describe()}; rerun with --gradtrio-engine {engine.spec} "
-        f"--gradtrio-seed {config.getoption('gradtrio_seed')}"
+    rerun = _rerun(config)
+    return f"gradtrio: {engine.describe()}; rerun with --gradtrio-engine {engine.spec} {rerun}"
+
+
+def _rerun(config: pytest.Config) -> str:
+    """The options that draw the battery's cases again."""
+    shards = _shards(config)
+    return f"--gradtrio-seed {config.getoption('gradtrio_seed')}" + (
+        f" --gradtrio-shards {shards}" if shards > 1 else ""
     )
+
+
+def _shards(config: pytest.Config) -> int:
+    """Items per case family: as asked, else one per pytest-xdist worker, else 1."""
+    asked = config.getoption("gradtrio_shards")
+    if asked is not None:
+        return int(asked)
+    workerinput = getattr(config, "workerinput", None)  # set in an xdist worker
+    if workerinput is not None:
+        return max(1, int(workerinput.get("workercount", 1)))
+    if getattr(config.option, "dist", "no") != "no":  # the xdist controller: one spec a worker
+        return max(1, len(getattr(config.option, "tx", None) or []))
+    return 1
+
+
+def _corpus(config: pytest.Config) -> Path | None:
+    option = config.getoption("gradtrio_corpus")
+    if option is not None:
+        return config.invocation_params.dir / option
+    paths = config.getini("gradtrio_corpus")  # relative to the ini file
+    return Path(paths[0]) if paths else None
+
+
+def _item_seed(run_seed: int, name: str) -> int:
+    """The seed of battery item ``name`` in a run of ``--gradtrio-seed run_seed``: the same on
+    every run and every worker, and different for every item, so that the shards of a family
+    (one per worker) and the families draw different cases."""
+    digest = hashlib.sha256(f"gradtrio-battery:{run_seed}:{name}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
 
 
 def _load(spec: str, ops: Sequence[str] = ()) -> Engine:
@@ -148,6 +215,41 @@ def _engine(config: pytest.Config | None = None) -> Engine:
         ops = [*config.getini("gradtrio_ops"), *config.getoption("gradtrio_ops")]
         config.stash[_ENGINE] = _load(config.stash.get(_SPEC, DEFAULT_ENGINE), ops)
     return config.stash[_ENGINE]
+
+
+# -- the settings of the user's Hypothesis tests ------------------------------------------------
+
+_FIXTURES = frozenset({"gradtrio_check", "gradtrio_engine"})
+
+
+def _from_gradtrio(obj: object) -> bool:
+    try:
+        name = obj.__name__ if isinstance(obj, ModuleType) else getattr(obj, "__module__", None)
+    except Exception:  # an object with a strange __getattr__ is not ours
+        return False
+    return isinstance(name, str) and (name == "gradtrio" or name.startswith("gradtrio."))
+
+
+def _judges_gradients(item: pytest.Function) -> bool:
+    """A test that uses a gradtrio fixture, or lives in a module that imports from gradtrio (its
+    strategies, ``check``, ``judge``): what its body costs cannot be seen before it runs."""
+    if _FIXTURES.intersection(item.fixturenames):
+        return True
+    module = getattr(item, "module", None)
+    return module is not None and any(_from_gradtrio(v) for v in vars(module).values())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if not isinstance(item, pytest.Function):
+        return
+    test = getattr(item.obj, "__func__", item.obj)  # a method's function holds the settings
+    if not getattr(test, "is_hypothesis_test", False) or not _judges_gradients(item):
+        return
+    # @given reads this attribute when the test is called; @settings set it at import time.
+    relaxed = without_default_deadline(test._hypothesis_internal_use_settings)
+    if relaxed is not None:
+        test._hypothesis_internal_use_settings = relaxed
 
 
 # -- fixtures and strategies --------------------------------------------------------------------
@@ -202,26 +304,34 @@ def pytest_collection_modifyitems(
 
 
 class Battery(pytest.Collector):
-    """One item per case family the engine allows, then the deep chains and the probes."""
+    """The corpus replay (with ``--gradtrio-corpus``), one item per case family the engine
+    allows and shard, then the deep chains and the probes. The items are the same in every
+    xdist worker, whatever the corpus holds, as xdist requires."""
 
     def collect(self) -> Iterator[pytest.Item]:  # type: ignore[override]
         from gradtrio.checks.runner import families, has_deep_chains
 
         engine = _engine(self.config)
+        if _corpus(self.config) is not None:
+            yield BatteryItem.from_parent(self, name="corpus")
+        shards = _shards(self.config)
         for family in families(engine, max_nodes=8):
-            yield BatteryItem.from_parent(self, name=family)
+            for shard in range(1, shards + 1):
+                name = family if shards == 1 else f"{family}[{shard}of{shards}]"
+                yield BatteryItem.from_parent(self, name=name, family=family, shards=shards)
         if has_deep_chains(engine):
             yield BatteryItem.from_parent(self, name="deep")
         yield BatteryItem.from_parent(self, name="backward-twice")
 
 
 class BatteryItem(pytest.Item):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, family: str | None = None, shards: int = 1, **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.family = family
+        self.shards = shards
         self.add_marker("gradtrio")  # select the battery alone with -m gradtrio
 
     def runtest(self) -> None:
-        from gradtrio.checks.report import format_verdict
         from gradtrio.checks.runner import families
         from gradtrio.checks.search import search
         from gradtrio.strategies.dags import deep_chains
@@ -231,26 +341,81 @@ class BatteryItem(pytest.Item):
             for note in engine.limitations():
                 pytest.xfail(f"engine limitation: {note.text}")
             return
-        default = settings.default.max_examples if settings.default is not None else 100
-        examples = self.config.getoption("gradtrio_examples") or default
-        run_seed = self.config.getoption("gradtrio_seed")
+        if self.name == "corpus":
+            self._judge(engine, self._replay(engine), [])
+            return
+        seed = _item_seed(self.config.getoption("gradtrio_seed"), self.name)
+        self.user_properties.append(("gradtrio_seed", seed))
+        asked = self.config.getoption("gradtrio_examples")
+        again = _rerun(self.config) + (f" --gradtrio-examples {asked}" if asked else "")
+        intro = f"gradtrio::{self.name}: seed {seed}, from {again}"
         if self.name == "deep":
             strategy = deep_chains(ops=engine.ops, min_depth=10_000, max_depth=10_500)
-            found = search(engine, strategy, examples=1, seed_value=run_seed, shrink=False)
+            found = search(engine, strategy, examples=1, seed_value=seed, shrink=False)
         else:
-            strategy = families(engine, max_nodes=8)[self.name]
-            found = search(engine, strategy, examples=examples, seed_value=run_seed)
+            default = settings.default.max_examples if settings.default is not None else 100
+            examples = int(asked or default)
+            strategy = families(engine, max_nodes=8)[self.family or self.name]
+            share = math.ceil(examples / self.shards)  # the family's cases, shared out
+            found = search(engine, strategy, examples=share, seed_value=seed)
+        self._judge(engine, found.failures, [intro, *self._save(engine, found.failures)])
+
+    def _judge(self, engine: Engine, failures: list[Verdict], notes: list[str]) -> None:
+        """Fail on bugs (every finding, when strict) with their reports; other findings make
+        the item an expected failure naming them."""
+        from gradtrio.checks.report import format_verdict
+
         strict = _strict(self.config)
-        failing = [v for v in found.failures if v.is_bug or strict]
+        failing = [v for v in failures if v.is_bug or strict]
         if failing:
-            raise BatteryFailure("\n\n".join(format_verdict(v, engine=engine) for v in failing))
-        if found.failures:
-            notes = "; ".join(
+            reports = [format_verdict(v, engine=engine) for v in failing]
+            raise BatteryFailure("\n\n".join([*reports, "\n".join(notes)]).strip())
+        if failures:
+            summary = "; ".join(
                 f"{v.severity.value if v.severity else ''}: "
                 + (v.limitation.text if v.limitation else v.reason.splitlines()[0])
-                for v in found.failures
+                for v in failures
             )
-            pytest.xfail(f"findings that are not bugs: {notes}")
+            pytest.xfail(f"findings that are not bugs: {summary}")
+
+    def _replay(self, engine: Engine) -> list[Verdict]:
+        """The failing verdicts of the saved cases; an unreadable file fails the item."""
+        from gradtrio.checks.corpus import CorpusError, replay
+
+        directory = _corpus(self.config)
+        assert directory is not None
+        failures: list[Verdict] = []
+        for item in replay(engine, directory):
+            if isinstance(item, CorpusError):
+                raise BatteryFailure(f"gradtrio::corpus: {item}")
+            entry, verdict = item
+            if verdict.failed:
+                failures.append(replace(verdict, reason=f"{verdict.reason} (from {entry.path})"))
+        return failures
+
+    def _save(self, engine: Engine, failures: list[Verdict]) -> list[str]:
+        """Save the new failing cases to the corpus, if there is one; lines saying where."""
+        from gradtrio.checks.corpus import Entry, save
+
+        directory = _corpus(self.config)
+        if directory is None:
+            return []
+        lines = []
+        for verdict in failures:
+            if verdict.limitation is not None:
+                continue  # deep chains and hangs are drawn again on every run; not saved
+            try:
+                path = save(directory, verdict, engine.spec)
+            except OSError as exc:
+                self.warn(pytest.PytestWarning(f"gradtrio: corpus {str(directory)!r}: {exc}"))
+                break
+            if path is None:
+                digest = Entry.from_verdict(verdict, engine.spec).digest
+                lines.append(f"already in the corpus: {directory / f'case-{digest}.json'}")
+            else:
+                self.user_properties.append(("gradtrio_saved", path.name))
+                lines.append(f"saved to the corpus: {path}")
+        return lines
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, BatteryFailure):
