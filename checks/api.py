@@ -79,10 +79,10 @@ def _engine_for(target: Any) -> Engine:
 
 
 def resolve_engine(engine: Engine | type | str | None) -> Engine:
-    """An :class:`Engine` from an Engine, a value class, or a spec string (cached)."""
-    if isinstance(engine, Engine):
-        return engine
-    return _engine_for(DEFAULT_ENGINE if engine is None else engine)
+    """An engine from an engine object, a value class, or a spec string (cached)."""
+    if engine is None or isinstance(engine, (str, type)):
+        return _engine_for(DEFAULT_ENGINE if engine is None else engine)
+    return engine  # an Engine, a library adapter, or one in a worker process
 
 
 def check(

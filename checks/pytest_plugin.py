@@ -27,6 +27,7 @@ one case on it, raising a readable failure). A test of your own is a few lines::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -114,6 +115,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail battery items on precision findings and warnings too (ini gradtrio_strict)",
     )
     group.addoption(
+        "--gradtrio-in-process",
+        action="store_true",
+        default=False,
+        help="run the engine inside the pytest process, not in a worker process (for a "
+        "debugger; an engine that exits then ends the session)",
+    )
+    group.addoption(
         "--gradtrio-ops",
         action="append",
         default=[],
@@ -190,13 +198,16 @@ def _item_seed(run_seed: int, name: str) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def _load(spec: str, ops: Sequence[str] = ()) -> Engine:
+@functools.lru_cache(maxsize=8)
+def _load(spec: str, ops: tuple[str, ...] = (), in_process: bool = False) -> Engine:
+    """The engine, in a worker process unless ``in_process``: an engine that exits, dies or
+    hangs is then a finding of its case, never the end of the pytest session."""
     from gradtrio.checks.engine import load_engine
     from gradtrio.checks.loading import LoadError, load_op_modules
 
     try:
         load_op_modules(ops)
-        return load_engine(spec)
+        return load_engine(spec, isolated=not in_process, ops_modules=ops)
     except LoadError as exc:
         raise pytest.UsageError(f"gradtrio: {exc}") from None
 
@@ -212,8 +223,9 @@ def _engine(config: pytest.Config | None = None) -> Engine:
     if config is None:
         return _load(DEFAULT_ENGINE)
     if _ENGINE not in config.stash:
-        ops = [*config.getini("gradtrio_ops"), *config.getoption("gradtrio_ops")]
-        config.stash[_ENGINE] = _load(config.stash.get(_SPEC, DEFAULT_ENGINE), ops)
+        ops = (*config.getini("gradtrio_ops"), *config.getoption("gradtrio_ops"))
+        spec = config.stash.get(_SPEC, DEFAULT_ENGINE)
+        config.stash[_ENGINE] = _load(spec, ops, config.getoption("gradtrio_in_process"))
     return config.stash[_ENGINE]
 
 

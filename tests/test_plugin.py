@@ -105,3 +105,19 @@ def test_an_inner_session_does_not_change_the_outer_sessions_engine(pytester, re
     pytester.runpytest("--gradtrio", "--gradtrio-engine", "nosuch:Value")
     pytester.runpytest("--gradtrio-engine", WRONG_MUL, "--co")
     assert _engine(request.config).spec == before
+
+
+def test_an_engine_that_exits_fails_its_battery_items_and_the_session_goes_on(pytester):
+    exits = f"{Path(__file__).parent / 'engines' / 'hostile_os_exit_in_backward.py'}:Value"
+    pytester.makepyfile(test_other="def test_other(): pass")
+    result = pytester.runpytest_subprocess(
+        "--gradtrio",
+        "--gradtrio-engine",
+        exits,
+        "--gradtrio-examples",
+        "5",
+        "-k",
+        "interior or other",
+    )
+    result.assert_outcomes(failed=1, passed=1)  # the session reached test_other and its summary
+    result.stdout.fnmatch_lines(["*engine process: exited with code 3*"])
