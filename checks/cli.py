@@ -322,11 +322,29 @@ def finish(result: RunResult, args: argparse.Namespace, text: str, reports: list
     return code
 
 
+def load_engine_while_importing(args: argparse.Namespace) -> Engine:
+    """The engine, its worker process started on a thread while this one imports the harness
+    (torch, SymPy, Hypothesis): the two start-ups overlap on two cores. An engine in this
+    process is loaded here, after the imports (its probes' time limit needs the main thread)."""
+    if args.in_process:
+        import gradtrio.checks.runner  # noqa: F401
+
+        return load_engine(args)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        loading = pool.submit(load_engine, args)
+        import gradtrio.checks.runner  # noqa: F401
+
+        return loading.result()
+
+
 def run_main(args: argparse.Namespace) -> int:
+    engine = load_engine_while_importing(args)
+
     from gradtrio.checks.results import summary
     from gradtrio.checks.runner import run
 
-    engine = load_engine(args)
     print(f"gradtrio: checking {engine.describe()}", file=sys.stderr)
     result = run(
         engine,
