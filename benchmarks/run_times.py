@@ -3,7 +3,8 @@ chains) on every test engine and every mutant of the battery, failing or not.
 
     python benchmarks/run_times.py [--seed 0] [--only engines|mutants]
 
-Each run is ``gradtrio.checks.runner.run`` in this process with the command line's defaults, so
+Each run is ``gradtrio.checks.runner.run`` with the command line's defaults (a test engine in a
+worker process, as the command line runs it; a mutant, an in-memory class, in this one), so
 start-up is not included; prints one line per engine (seconds, outcome) and the median and the
 maximum per group.
 """
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from _measure import machine
-from gradtrio.checks.engine import Engine
+from gradtrio.checks.engine import Engine, load_engine
 from gradtrio.checks.outcome import Severity
 from gradtrio.checks.runner import run
 from mutants import MUTANTS, load_mutant
@@ -44,7 +45,7 @@ def main() -> None:
     groups: dict[str, list[tuple[str, Engine]]] = {}
     if args.only != "mutants":
         groups["test engines"] = [
-            (path.stem, Engine.load(f"{path}:Value"))
+            (path.stem, load_engine(f"{path}:Value", isolated=True))
             for path in sorted(ENGINES.glob("*.py"))
             if path.stem not in SKIP
         ]

@@ -2,12 +2,12 @@
 so every failure is a false alarm.
 
     python benchmarks/soak.py [--cases 100000] [--seeds 5] [--first-seed 0]
-                              [--engine gradtrio.autograd:Value]
+                              [--engine gradtrio.autograd:Value] [--in-process]
 
 The cases are split evenly over ``--seeds`` runs of ``gradtrio.checks.runner.run`` (seeds
-``--first-seed`` onwards). Prints the cases judged, the failures, cases skipped outside the domain
-and cases left undecided because the oracles disagreed, and the full report of the first false
-alarm if any.
+``--first-seed`` onwards), the engine in a worker process as the command line runs it. Prints
+the cases judged, the failures, cases skipped outside the domain and cases left undecided
+because the oracles disagreed, and the full report of the first false alarm if any.
 A run stops drawing new cases at its first failure (Hypothesis then shrinks it), so "cases"
 counts every judged case, shrinking included, and "before alarm" the cases drawn before it.
 """
@@ -20,7 +20,8 @@ import time
 from collections import Counter
 
 from _measure import machine, watch_verdicts
-from gradtrio.checks.engine import Engine
+from gradtrio.checks.defaults import DEFAULT_ENGINE
+from gradtrio.checks.engine import load_engine
 from gradtrio.checks.report import format_verdict
 from gradtrio.checks.runner import run as run_harness
 from gradtrio.checks.verdict import Verdict
@@ -31,18 +32,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=100_000, help="cases in all (default 100000)")
     parser.add_argument("--seeds", type=int, default=5, help="runs, one seed each (default 5)")
     parser.add_argument("--first-seed", type=int, default=0, help="seed of the first run")
-    parser.add_argument("--engine", default="autograd:Value", help="engine spec to soak")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="engine spec to soak")
+    parser.add_argument(
+        "--in-process", action="store_true", help="the engine in this process, not in a worker"
+    )
     parser.add_argument("--max-nodes", type=int, default=12, help="op nodes per interior case")
     parser.add_argument("--progress", action="store_true", help="show a progress bar per run")
     args = parser.parse_args(argv)
     if args.seeds < 1 or args.cases < args.seeds:
         parser.error(f"--cases={args.cases} and --seeds={args.seeds}: need cases >= seeds >= 1")
 
-    engine = Engine.load(args.engine)
+    engine = load_engine(args.engine, isolated=not args.in_process)
     print(f"machine: {machine()}")
     print(
         f"command: python benchmarks/soak.py --cases {args.cases} --seeds {args.seeds} "
         f"--first-seed {args.first_seed} --engine {args.engine}"
+        + (" --in-process" if args.in_process else "")
     )
     per_run = args.cases // args.seeds
     totals: Counter[str] = Counter()
@@ -68,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
             failures=len(result.failures),
             skipped=result.skipped,
             undecided=result.undecided,
-            shared=result.shared,
+            shared=result.search.shared,
         )
         families.update(result.family_counts)
         alarms.extend(result.failures)
-        shared = 100 * result.shared / max(1, result.examples)
+        shared = 100 * result.search.shared / max(1, result.examples)
         first = watch.first_failure
         before = f"{first[0] - 1:,}" if result.failures and first else "-"
         print(
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     print("families: " + ", ".join(f"{k} {v:,}" for k, v in sorted(families.items())))
     if alarms:
         print("\nfirst false alarm:\n")
-        print(format_verdict(alarms[0], engine_name=engine.spec))
+        print(format_verdict(alarms[0], engine=engine))
     return 1 if alarms else 0
 
 

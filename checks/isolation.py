@@ -300,8 +300,9 @@ class IsolatedEngine:
             if not events and deadline is not None and time.monotonic() >= deadline:
                 self._drain()
                 self._end_worker()
+                limit = seconds if doing == "loading" or self.timeout is None else self.timeout
                 raise CaseTimeout(
-                    f"{_doing(doing)} exceeded the {seconds:g} s time limit; the engine did "
+                    f"{_doing(doing)} exceeded the {limit:g} s time limit; the engine did "
                     "not give back control, so its process was stopped"
                 )
             for key, _ in events:

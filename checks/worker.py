@@ -95,7 +95,10 @@ def _serve(conn: Connection, engine: Any) -> None:
             with limit() if isinstance(limit, TimeLimit) else contextlib.nullcontext():
                 value = function(*args, **kwargs)
             reply: tuple[str, Any] = ("ok", _portable(value))
-        except (EngineCrash, CaseTimeout, RecursionError) as exc:
+        except CaseTimeout:  # named by the case's whole limit, not by what was left of it
+            limit_s = getattr(engine, "timeout", None) or seconds
+            reply = ("raise", CaseTimeout(f"case exceeded the {limit_s:g} s time limit"))
+        except (EngineCrash, RecursionError) as exc:
             reply = ("raise", exc)
         except (Exception, BaseException) as exc:  # noqa: BLE001 - anything the engine raises
             if _from_engine(exc):
