@@ -7,10 +7,11 @@ cut short by its budget (or by a shrink that Hypothesis abandons) still ends wit
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from gradtrio.checks.engine import Engine
@@ -150,13 +151,35 @@ def search(
             raise _failure_class(key)()
 
     try:
-        with warnings.catch_warnings():  # a 10,000-node case has a long repr; that is expected
-            warnings.simplefilter("ignore", HypothesisWarning)
+        with warnings.catch_warnings(), _no_local_constants():
+            warnings.simplefilter("ignore", HypothesisWarning)  # 10,000-node cases: long reprs
             one_case()
     except (_Failed, _OutOfTime, HypothesisException, BaseExceptionGroup) as exc:
         _reraise_foreign(exc)
     result.failures = list(smallest.values())
     return result
+
+
+@contextlib.contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Hypothesis draws some numbers from the literals of every local module loaded so far (test
+    files, the engine's module, the caller's script), so the same seed would draw other cases in
+    another process. The search leaves them out: a seed draws the same cases wherever it runs."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        get, cache = providers._get_local_constants, providers.CONSTANTS_CACHE.cache
+        none = providers.Constants()
+    except (ImportError, AttributeError):  # a Hypothesis without them
+        yield
+        return
+    providers._get_local_constants = lambda: none
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = get
+        cache.clear()
 
 
 def _reraise_foreign(exc: BaseException) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from gradtrio.checks.oracle_sympy import Reference
     from gradtrio.checks.verdict import Mismatch
 
-__all__ = ["crash_severity", "mismatch_severity", "singular_nodes"]
+__all__ = ["crash_severity", "mismatch_severity", "non_finite_severity", "singular_nodes"]
 
 _ARITHMETIC = ("OverflowError", "ZeroDivisionError", "ValueError")
 
@@ -63,14 +63,28 @@ def crash_severity(
                 f"where float64 arithmetic gives inf{there})"
             )
     if error in _ARITHMETIC:
-        singular = singular_nodes(case)
-        if singular:
-            names = ", ".join(f"{e.name(k)} = {e.node_source(k)}" for k in singular)
-            return Severity.WARNING, (
-                f" (at a point where a common formula of the op raises although the exact result "
-                f"exists: {names} at {_point(case)}{there})"
-            )
+        return _at_a_singular_point(case, "raises", there)
     return Severity.BUG, ""
+
+
+def non_finite_severity(case: Case, torch: Any = None) -> tuple[Severity, str]:
+    """The severity of an inf or nan where the exact result is finite: a warning at a point
+    where a common formula of the op gives one (``exp(c log x)``'s chain rule at a base whose
+    reciprocal overflows), a bug anywhere else."""
+    there = "" if torch is None else f"; PyTorch float64 gives gradients {torch.grads!r}"
+    return _at_a_singular_point(case, "gives inf or nan", there)
+
+
+def _at_a_singular_point(case: Case, does: str, there: str) -> tuple[Severity, str]:
+    singular = singular_nodes(case)
+    if not singular:
+        return Severity.BUG, ""
+    e = case.expression
+    names = ", ".join(f"{e.name(k)} = {e.node_source(k)}" for k in singular)
+    return Severity.WARNING, (
+        f" (at a point where a common formula of the op {does} although the exact result "
+        f"exists: {names} at {_point(case)}{there})"
+    )
 
 
 def _point(case: Case) -> str:

@@ -44,7 +44,7 @@ from gradtrio.checks.outcome import (
     Skip,
     Status,
 )
-from gradtrio.checks.severity import crash_severity, mismatch_severity
+from gradtrio.checks.severity import crash_severity, mismatch_severity, non_finite_severity
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import float_values, point_problem
 from gradtrio.strategies.expression import Expression
@@ -249,12 +249,14 @@ def _classify(obs: Observations) -> Verdict:
     failed = dataclasses.replace(base, status=Status.FAIL)
     if non_finite:
         first = non_finite[0]
+        severity, why = non_finite_severity(case, obs.torch)
         return dataclasses.replace(
             failed,
             kind=Kind.CRASH,
-            severity=Severity.BUG,
+            severity=severity,
             mismatches=tuple(non_finite),
-            reason=f"returned {first.engine!r} for {first.what} where the reference is finite",
+            reason=f"returned {first.engine!r} for {first.what} where the reference is finite"
+            + why,
         )
     if wrong_value:
         return dataclasses.replace(

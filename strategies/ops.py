@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import methodcaller
@@ -105,13 +106,14 @@ def _pow_edge(args: Sequence[float], form: Form) -> float:
 
 
 def _pow_formula_raises(args: Sequence[float], form: Form) -> bool:
-    """Where a common formula of ``x ** c`` raises although the exact result exists: a base
-    <= 0 for ``exp(c log x)``, and micrograd's derivative ``c * x ** (c - 1)`` where
-    ``x ** (c - 1)`` leaves float64 (at 0, or at a subnormal base)."""
+    """Where a common formula of ``x ** c`` raises, or gives inf or nan, although the exact
+    result exists: a base <= 0 for ``exp(c log x)``, a base so small that ``1 / x`` overflows
+    (its chain rule gives ``out * c * inf``), and micrograd's derivative ``c * x ** (c - 1)``
+    where ``x ** (c - 1)`` leaves float64 (at 0, or at a subnormal base)."""
     if form == "left":
         return False
     base, exponent = args
-    if base <= 0:
+    if base <= 0 or base < 1.0 / sys.float_info.max:
         return True
     try:
         return math.isinf(math.pow(base, exponent - 1))
@@ -398,9 +400,16 @@ def _from_exp(operands: Sequence[float], of: float) -> float:
     return 8.0 * (1.0 + of)
 
 
+_LOG_TINY = math.log(sys.float_info.min)
+
+
 def _through_exp_and_log(operands: Sequence[float], of: float) -> float:
-    """``a ** b`` as ``exp(b * log(a))``: the rounding of ``b log a`` is amplified by its size."""
+    """``a ** b`` as ``exp(b * log(a))``: the rounding of ``b log a`` is amplified by its size,
+    and where ``a ** b`` underflows, its derivative through the chain rule (``b * out / a``)
+    keeps no digit at all (``out`` is 0 or subnormal), though ``b * a ** (b - 1)`` is normal."""
     base, exponent = operands
+    if base > 0 and exponent * math.log(base) < _LOG_TINY:
+        return of * 2.0**53  # all of it
     amplified = exponent * abs(math.log(base)) if base > 0 else 0.0
     return of * (4.0 + 2.0 * amplified)
 

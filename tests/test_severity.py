@@ -29,6 +29,17 @@ def unary(op):
 
 
 POW_0 = Expression(1, (Node("pow", (0,), const=0.0, side="right"),))
+
+
+def squared_shifted(shift):
+    """(x0 - shift) ** 2: at x0 = 0, a tiny base that the point itself cannot hold."""
+    nodes = (
+        Node("sub", (0,), const=shift, side="right"),
+        Node("pow", (1,), const=2.0, side="right"),
+    )
+    return Expression(1, nodes)
+
+
 # (engine, expression, point, severity, words in the reason): each examined by hand.
 FINDINGS = [
     # math.exp(720) raises, where the exact exp(720) exceeds float64 (torch: inf).
@@ -43,6 +54,23 @@ FINDINGS = [
     ("tanh_via_exp", unary("tanh"), (0.03125,), Severity.PRECISION, "forward value"),
     # 0.5 (1 + tanh(x/2)) at -360 is 0.0, exact 4.5e-157: all digits lost, not a wrong number.
     ("sigmoid_via_tanh", unary("sigmoid"), (-360.0,), Severity.PRECISION, "forward value"),
+    # exp(2 log b) at b = 6e-204 underflows to 0, and so does its chain-rule derivative
+    # 2 * out / b, where the exact 2b = 1.2e-203 is normal: all digits lost.
+    (
+        "pow_via_exp_log",
+        squared_shifted(-6.007426939305489e-204),
+        (0.0,),
+        Severity.PRECISION,
+        "gradient",
+    ),
+    # At the subnormal b = 2.2e-313, 1 / b overflows and the chain rule gives 0 * inf = nan.
+    (
+        "pow_via_exp_log",
+        squared_shifted(-2.2250738585e-313),
+        (0.0,),
+        Severity.WARNING,
+        "gives inf or nan",
+    ),
     # The subtle real bugs stay bugs.
     ("tanh_grad_off_1pct", unary("tanh"), (0.5,), Severity.BUG, "gradient"),
     ("log_epsilon_hack", unary("log"), (1e-3,), Severity.BUG, "gradient"),
