@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradtrio.checks.limits import CaseTimeout, EngineFaults, TimeLimit
+from gradtrio.checks.limits import CaseTimeout, EngineFaults, TimeLimit, size_scale
 from gradtrio.checks.loading import LoadError, load_object
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
@@ -300,7 +300,7 @@ class Engine:
 
     def forward(self, expression: Expression, point: Sequence[float]) -> float:
         """The output value only (finite differences call this many times)."""
-        with self.time_limit():
+        with self.time_limit(size_scale(len(expression.nodes))):
             _, values = self._build(expression, point)
             return self._read(values[-1], self.value_attr, "forward")
 
@@ -309,7 +309,7 @@ class Engine:
 
         Raises :class:`EngineCrash` (naming the node) or :class:`CaseTimeout`. An input the
         output does not use may have a gradient of None (as in PyTorch): that means 0."""
-        with self.time_limit():
+        with self.time_limit(size_scale(len(expression.nodes))):
             leaves, values = self._build(expression, point)
             out = values[-1]
             try:

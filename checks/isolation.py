@@ -27,7 +27,8 @@ from typing import Any
 
 from gradtrio.checks.defaults import DEFAULT_MEMORY_MB
 from gradtrio.checks.engine import EngineCrash, EngineError, safe_text
-from gradtrio.checks.limits import CaseTimeout
+from gradtrio.checks.limits import CaseTimeout, size_scale
+from gradtrio.strategies.expression import Expression
 
 __all__ = ["DEFAULT_MEMORY_MB", "HarnessFault", "IsolatedEngine", "Output"]
 
@@ -103,6 +104,7 @@ class IsolatedEngine:
         self._output = Output()
         self._depth = 0  # nesting of time_limit(): > 0 while a case runs
         self._used = 0.0  # engine seconds the case has spent
+        self._limit = timeout  # the case's limit
         description = self._start()
         for name, value in description["data"].items():
             if name not in self.__dict__ and not hasattr(type(self), name):
@@ -122,11 +124,12 @@ class IsolatedEngine:
         return method
 
     @contextlib.contextmanager
-    def time_limit(self) -> Iterator[None]:
-        """One case: every round trip inside spends from the same limit, and what the engine
-        prints is kept for the case's report."""
+    def time_limit(self, scale: float = 1.0) -> Iterator[None]:
+        """One case, its limit ``scale`` times the timeout: every round trip inside spends from
+        the same limit, and what the engine prints is kept for the case's report."""
         if self._depth == 0:
             self._used = 0.0
+            self._limit = None if self.timeout is None else self.timeout * scale
             self._output = Output()
         self._depth += 1
         try:
@@ -138,7 +141,7 @@ class IsolatedEngine:
     def _remaining(self) -> float | None:
         if self.timeout is None:
             return None
-        return max(self.timeout - self._used, 1e-3) if self._depth else self.timeout
+        return max(self._limit - self._used, 1e-3) if self._depth else self.timeout
 
     def task(self, name: str, *args: Any) -> Any:
         """Run :data:`gradtrio.checks.casework.TASKS` ``[name]`` on the engine in the worker."""
@@ -271,13 +274,14 @@ class IsolatedEngine:
             self._start()
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], is_task: bool) -> Any:
-        with self.time_limit():
+        sized = args[0] if args and isinstance(args[0], Expression) else None
+        with self.time_limit(1.0 if sized is None else size_scale(len(sized.nodes))):
             self._ensure_started()
             assert self._conn is not None
             seconds = self._remaining()
             started = time.perf_counter()
             try:
-                self._conn.send((name, args, kwargs, seconds, is_task))
+                self._conn.send((name, args, kwargs, seconds, self._limit, is_task))
                 status, payload = self._receive(seconds, name)
             finally:
                 self._used += time.perf_counter() - started
@@ -300,7 +304,7 @@ class IsolatedEngine:
             if not events and deadline is not None and time.monotonic() >= deadline:
                 self._drain()
                 self._end_worker()
-                limit = seconds if doing == "loading" or self.timeout is None else self.timeout
+                limit = seconds if doing == "loading" or self._limit is None else self._limit
                 raise CaseTimeout(
                     f"{_doing(doing)} exceeded the {limit:g} s time limit; the engine did "
                     "not give back control, so its process was stopped"

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["CaseTimeout", "EngineFaults", "TimeLimit", "check_seconds"]
+__all__ = ["PLAIN_SIZE", "CaseTimeout", "EngineFaults", "TimeLimit", "check_seconds", "size_scale"]
 
 
 class CaseTimeout(Exception):
@@ -41,6 +41,17 @@ def check_seconds(name: str, value: Any) -> float:
     return seconds
 
 
+#: Op nodes a case may have within the plain time limit; a larger one gets proportionally more.
+PLAIN_SIZE = 2_000
+
+
+def size_scale(nodes: int) -> float:
+    """How many times the time limit a case of ``nodes`` op nodes gets: 1 up to
+    :data:`PLAIN_SIZE`, in proportion beyond (a correct engine's 10,000-node chain, its finite
+    differences included, takes seconds on a loaded machine; it must not count as a hang)."""
+    return max(1.0, nodes / PLAIN_SIZE)
+
+
 class TimeLimit:
     """A SIGALRM-based limit, shared by nested uses: a whole case (its run and its finite
     differences) gets one limit, set once by the outermost ``with``."""
@@ -50,7 +61,8 @@ class TimeLimit:
         self._active = False
 
     @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
+    def __call__(self, scale: float = 1.0) -> Iterator[None]:
+        """The limit, ``scale`` times ``seconds`` (see :func:`size_scale`)."""
         usable = (
             not self._active
             and self.seconds is not None
@@ -60,12 +72,13 @@ class TimeLimit:
         if not usable:
             yield
             return
+        seconds = self.seconds * scale  # type: ignore[operator]
 
         def expire(signum: int, frame: Any) -> None:
-            raise CaseTimeout(f"case exceeded the {self.seconds:g} s time limit")
+            raise CaseTimeout(f"case exceeded the {seconds:g} s time limit")
 
         previous = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)  # type: ignore[arg-type]
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         self._active = True
         try:
             yield

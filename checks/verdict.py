@@ -28,7 +28,7 @@ from gradtrio.checks.blame import (
 from gradtrio.checks.casework import fd_estimates, run_case
 from gradtrio.checks.compare import as_float, close
 from gradtrio.checks.engine import Engine, EngineCrash, EngineRun
-from gradtrio.checks.limits import CaseTimeout
+from gradtrio.checks.limits import CaseTimeout, size_scale
 from gradtrio.checks.oracle_fd import FDEstimate
 from gradtrio.checks.oracle_sympy import OutOfDomain, Reference, Undecided, reference
 from gradtrio.checks.oracle_torch import TorchResult, torch_gradients
@@ -157,11 +157,12 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
         return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
     noise = ref.value_bounds[-1]
     try:
-        with engine.time_limit():  # one limit for the engine's share, finite differences included
+        scale = size_scale(len(expression.nodes))
+        with engine.time_limit(scale):  # one limit for the engine's share, the fd included
             run, fd = run_case(engine, expression, point, noise, with_fd)
         value_ok, grads_ok = _engine_agrees(run, ref)
         if not with_fd and not (value_ok and grads_ok):
-            with engine.time_limit():
+            with engine.time_limit(scale):
                 fd = fd_estimates(engine, expression, point, noise)
         kink_breaks = kink_matches = False
         if value_ok and not grads_ok and ref.kink_nodes:

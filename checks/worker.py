@@ -85,7 +85,7 @@ def _serve(conn: Connection, engine: Any) -> None:
     limit = getattr(engine, "time_limit", None)
     while True:
         try:
-            name, args, kwargs, seconds, is_task = conn.recv()
+            name, args, kwargs, seconds, case_limit, is_task = conn.recv()
         except EOFError:
             return
         if isinstance(limit, TimeLimit):  # the engine's own limit, set to what the case has left
@@ -96,8 +96,10 @@ def _serve(conn: Connection, engine: Any) -> None:
                 value = function(*args, **kwargs)
             reply: tuple[str, Any] = ("ok", _portable(value))
         except CaseTimeout:  # named by the case's whole limit, not by what was left of it
-            limit_s = getattr(engine, "timeout", None) or seconds
-            reply = ("raise", CaseTimeout(f"case exceeded the {limit_s:g} s time limit"))
+            reply = (
+                "raise",
+                CaseTimeout(f"case exceeded the {case_limit or seconds:g} s time limit"),
+            )
         except (EngineCrash, RecursionError) as exc:
             reply = ("raise", exc)
         except (Exception, BaseException) as exc:  # noqa: BLE001 - anything the engine raises

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from gradtrio.checks.engine import EngineCrash, EngineRun
-from gradtrio.checks.limits import CaseTimeout, EngineFaults, TimeLimit
+from gradtrio.checks.limits import CaseTimeout, EngineFaults, TimeLimit, size_scale
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import OPS, Form, Op
 
@@ -110,12 +110,12 @@ class LibraryAdapter:
 
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
         """Forward and backward; :class:`EngineCrash` for any exception the library raises."""
-        with self.time_limit(), _quiet():
+        with self.time_limit(size_scale(len(expression.nodes))), _quiet():
             return self._evaluate((expression.n_inputs, expression.nodes), point, grads=True)
 
     def forward(self, expression: Expression, point: Sequence[float]) -> float:
         """The output value only (finite differences call this many times)."""
-        with self.time_limit(), _quiet():
+        with self.time_limit(size_scale(len(expression.nodes))), _quiet():
             return self._evaluate((expression.n_inputs, expression.nodes), point, grads=False).value
 
     def limitations(self) -> list[str]:
