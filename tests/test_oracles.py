@@ -1,5 +1,6 @@
 """The three oracles, each on its own: exactness, linear cost under reuse, error estimates."""
 
+import gc
 import math
 import time
 from fractions import Fraction
@@ -89,6 +90,26 @@ def test_finite_differences_are_accurate_on_a_smooth_function():
     for est, exact in zip(estimates, ref.grads):
         assert est.reliable
         assert math.isclose(est.value, float(exact), rel_tol=1e-10)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_finite_differences_pause_the_collector_and_restore_it(enabled):
+    e = Expression(1, (Node("exp", (0,)),))
+    seen = []
+
+    def forward(p):
+        seen.append(gc.isenabled())
+        return forward_of(e)(p)
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        fd_gradients(forward, e, [0.5])
+        directional_derivative(forward, e, [0.5], [1.0])
+        after = gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen and not any(seen)
+    assert after is enabled
 
 
 @pytest.mark.parametrize("x", [0.0, 1e-4, -1e-3], ids=["on-kink", "just-right", "just-left"])
