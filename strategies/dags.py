@@ -11,6 +11,10 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+# Hypothesis also draws constants found in the source of the modules loaded when a test runs.
+# The settings profiles are loaded with the strategies, as they were when the package imported
+# everything eagerly, so that a seed keeps drawing the same cases.
+import gradtrio.strategies.profiles  # noqa: F401
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import (
     DEFAULT_MARGIN,
