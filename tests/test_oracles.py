@@ -72,6 +72,16 @@ def test_shared_node_is_one_tensor_in_torch():
     assert result.node_grads[1] == 2.0
 
 
+def test_torch_node_gradients_are_replayed_on_demand_and_match_the_chain_rule():
+    e = Expression(2, (Node("mul", (0, 1)), Node("tanh", (2,)), Node("add", (3, 0))))
+    x0, x1 = 0.5, -1.5
+    result = torch_gradients(e, [x0, x1])
+    d_n2 = 1 - math.tanh(x0 * x1) ** 2
+    assert result.grads == pytest.approx([d_n2 * x1 + 1, d_n2 * x0], rel=1e-15)
+    assert result.node_grads[:2] == result.grads
+    assert result.node_grads[2:] == pytest.approx([d_n2, 1.0, 1.0], rel=1e-15)
+
+
 @given(cases(max_nodes=6))
 def test_reliable_finite_differences_match_the_reference(case):
     ref = reference(case.expression, case.point)
