@@ -147,7 +147,7 @@ class Expression:
         """Per op node, what :func:`interpret` needs to gather its operands without looking at
         the node's fields: (op name, node, shape, first operand, second operand or constant), the
         shape being 1 (one node), 2 (two nodes), 3 (constant on the left) or 4 (on the right).
-        Cached on the instance (a frozen dataclass keeps it out of eq, hash and repr)."""
+        Cached on the instance; not a field, so equality, hashing and repr ignore it."""
         shapes = {None: 0, "left": 3, "right": 4}
         plan = []
         for node in self.nodes:
