@@ -13,20 +13,29 @@ from gradtrio.strategies.ops import Op
 __all__ = ["TorchResult", "torch_gradients"]
 
 
-@dataclass
+@dataclass(init=False)
 class TorchResult:
     """The output value and the input gradients; every node's gradient on demand.
 
     The verdict needs the input gradients only. Asking PyTorch for every node's as well (a
-    retained gradient on each node) costs a third of the replay, so :attr:`node_grads` replays
-    the DAG again, once, when first read."""
+    retained gradient on each node) costs a third of the replay, so without ``node_grads``
+    :attr:`node_grads` replays ``replay`` (the expression and point) once, when first read."""
 
     value: float
     grads: list[float]
-    _node_grads: list[float] | None = field(default=None, repr=False)
-    _replay: tuple[Expression, tuple[float, ...]] | None = field(
-        default=None, repr=False, compare=False
-    )
+    _node_grads: list[float] | None = field(repr=False, compare=False)
+    _replay: tuple[Expression, tuple[float, ...]] | None = field(repr=False, compare=False)
+
+    def __init__(
+        self,
+        value: float,
+        grads: list[float],
+        node_grads: list[float] | None = None,
+        *,
+        replay: tuple[Expression, tuple[float, ...]] | None = None,
+    ) -> None:
+        self.value, self.grads = value, grads
+        self._node_grads, self._replay = node_grads, replay
 
     @property
     def node_grads(self) -> list[float]:
@@ -54,7 +63,7 @@ def torch_gradients(expression: Expression, point: Sequence[float]) -> TorchResu
     out.backward()
     grads = [0.0 if v.grad is None else float(v.grad) for v in leaves]
     replay = (expression, tuple(float(x) for x in point))
-    return TorchResult(float(out.detach()), grads, _replay=replay)
+    return TorchResult(float(out.detach()), grads, replay=replay)
 
 
 def _node_gradients(expression: Expression, point: Sequence[float]) -> list[float]:
