@@ -129,9 +129,11 @@ class Value:
     label: str
 
     def __init__(self, data: float, label: str = "") -> None:
-        if not isinstance(data, numbers.Real):
-            raise TypeError(f"Value(data) needs a real number, got {type(data).__name__}")
-        self.data = _constant(data) if isinstance(data, int) else float(data)
+        if type(data) is not float:  # the common case skips the numbers.Real check, an ABC's
+            if not isinstance(data, numbers.Real):
+                raise TypeError(f"Value(data) needs a real number, got {type(data).__name__}")
+            data = _constant(data) if isinstance(data, int) else float(data)
+        self.data = data
         self.grad = 0.0
         self._prev = ()
         self._local = ()

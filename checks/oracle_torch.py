@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -13,24 +13,62 @@ from gradtrio.strategies.ops import Op
 __all__ = ["TorchResult", "torch_gradients"]
 
 
-@dataclass
+@dataclass(init=False)
 class TorchResult:
+    """The output value and the input gradients; every node's gradient on demand.
+
+    The verdict needs the input gradients only. Asking PyTorch for every node's as well (a
+    retained gradient on each node) costs a third of the replay, so without ``node_grads``
+    :attr:`node_grads` replays ``replay`` (the expression and point) once, when first read."""
+
     value: float
     grads: list[float]
-    node_grads: list[float]
+    _node_grads: list[float] | None = field(repr=False, compare=False)
+    _replay: tuple[Expression, tuple[float, ...]] | None = field(repr=False, compare=False)
+
+    def __init__(
+        self,
+        value: float,
+        grads: list[float],
+        node_grads: list[float] | None = None,
+        *,
+        replay: tuple[Expression, tuple[float, ...]] | None = None,
+    ) -> None:
+        self.value, self.grads = value, grads
+        self._node_grads, self._replay = node_grads, replay
+
+    @property
+    def node_grads(self) -> list[float]:
+        """d(output)/d(node) for every node, inputs first (0.0 where the output does not use it)."""
+        if self._node_grads is None:
+            if self._replay is None:
+                raise ValueError("TorchResult has neither node gradients nor a case to replay")
+            self._node_grads = _node_gradients(*self._replay)
+        return self._node_grads
 
 
 def _apply(op: Op, node: Node, operands: list[Any]) -> Any:
     return op.torch(*operands)
 
 
-def torch_gradients(expression: Expression, point: Sequence[float]) -> TorchResult:
-    """Output value, input gradients and every node's gradient, in float64."""
+def _replayed(expression: Expression, point: Sequence[float]) -> tuple[list[Any], list[Any]]:
     leaves = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in point]
-    values = interpret(expression, leaves, _apply)
-    for v in values[expression.n_inputs :]:
-        v.retain_grad()
+    return leaves, interpret(expression, leaves, _apply)
+
+
+def torch_gradients(expression: Expression, point: Sequence[float]) -> TorchResult:
+    """Output value and input gradients in float64 (every node's gradient on demand)."""
+    leaves, values = _replayed(expression, point)
     out = values[-1]
     out.backward()
-    node_grads = [0.0 if v.grad is None else float(v.grad) for v in values]
-    return TorchResult(float(out.detach()), node_grads[: expression.n_inputs], node_grads)
+    grads = [0.0 if v.grad is None else float(v.grad) for v in leaves]
+    replay = (expression, tuple(float(x) for x in point))
+    return TorchResult(float(out.detach()), grads, replay=replay)
+
+
+def _node_gradients(expression: Expression, point: Sequence[float]) -> list[float]:
+    _, values = _replayed(expression, point)
+    for v in values[expression.n_inputs :]:
+        v.retain_grad()
+    values[-1].backward()
+    return [0.0 if v.grad is None else float(v.grad) for v in values]

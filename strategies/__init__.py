@@ -8,16 +8,12 @@ row builders and :func:`register` for ops of the user's own, and the settings pr
 Everything else is internal.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from gradtrio.strategies.case import Case, Rules
-from gradtrio.strategies.dags import (
-    cases,
-    deep_chains,
-    expressions,
-    kink_cases,
-    mlp_cases,
-    points,
-    wide_cases,
-)
 from gradtrio.strategies.domain import point_problem
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import (
@@ -32,8 +28,49 @@ from gradtrio.strategies.ops import (
     register,
     unary_op,
 )
-from gradtrio.strategies.profiles import PROFILES, load_profile, register_profiles
 from gradtrio.strategies.trace import trace
+
+# What needs Hypothesis is imported on first use (PEP 562), so that a module needing only the IR
+# and the registry (the engine adapter, a worker process running an engine) does not pay for it;
+# ``from gradtrio.strategies import cases`` works as before.
+_LAZY = {
+    "cases": "dags",
+    "deep_chains": "dags",
+    "expressions": "dags",
+    "kink_cases": "dags",
+    "mlp_cases": "dags",
+    "points": "dags",
+    "wide_cases": "dags",
+    "PROFILES": "profiles",
+    "load_profile": "profiles",
+    "register_profiles": "profiles",
+}
+
+if TYPE_CHECKING:
+    from gradtrio.strategies.dags import (
+        cases,
+        deep_chains,
+        expressions,
+        kink_cases,
+        mlp_cases,
+        points,
+        wide_cases,
+    )
+    from gradtrio.strategies.profiles import PROFILES, load_profile, register_profiles
+
+
+def __getattr__(name: str) -> Any:
+    home = _LAZY.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # found once, then an ordinary module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "OPS",

@@ -62,12 +62,21 @@ def node_problem(
 def float_values(expression: Expression, point: Sequence[float]) -> list[float]:
     """Every node's value in plain float arithmetic (overflow gives inf, outside domain nan)."""
     values = list(map(float, point))
-    for node in expression.nodes:
-        operands = node.operands(values)
+    append, ops = values.append, OPS
+    for name, _, shape, first, second in expression._plan:  # see interpret()
+        fn = ops[name].float_fn
         try:
-            values.append(float(OPS[node.op].float_fn(*operands)))
+            if shape == 1:
+                value = fn(values[first])
+            elif shape == 2:
+                value = fn(values[first], values[second])
+            elif shape == 3:
+                value = fn(second, values[first])
+            else:
+                value = fn(values[first], second)
+            append(float(value))
         except (ValueError, ZeroDivisionError, OverflowError):
-            values.append(math.nan)
+            append(math.nan)
     return values
 
 

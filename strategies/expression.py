@@ -9,6 +9,7 @@ that applies an op row to operands, and :func:`interpret` does the rest.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -141,6 +142,20 @@ class Expression:
             new_index[k] = self.n_inputs + len(nodes) - 1
         return Expression(self.n_inputs, tuple(nodes))
 
+    @functools.cached_property
+    def _plan(self) -> tuple[tuple[str, Node, int, int, Any], ...]:
+        """Per op node, what :func:`interpret` needs to gather its operands without looking at
+        the node's fields: (op name, node, shape, first operand, second operand or constant), the
+        shape being 1 (one node), 2 (two nodes), 3 (constant on the left) or 4 (on the right).
+        Cached on the instance; not a field, so equality, hashing and repr ignore it."""
+        shapes = {None: 0, "left": 3, "right": 4}
+        plan = []
+        for node in self.nodes:
+            shape = shapes[node.side] or len(node.args)
+            second = node.args[1] if shape == 2 else node.const
+            plan.append((node.op, node, shape, node.args[0], second))
+        return tuple(plan)
+
     def ops_used(self) -> list[str]:
         return sorted({n.op for n in self.nodes})
 
@@ -272,6 +287,17 @@ def interpret(
             f"point has {len(inputs)} values: expected {expression.n_inputs} for {expression}"
         )
     values: list[Any] = list(inputs)
-    for node in expression.nodes:
-        values.append(apply(OPS[node.op], node, node.operands(values)))
+    append, ops = values.append, OPS
+    # The hot loop of every backend (finite differences run it thousands of times per case):
+    # operands are gathered from the cached plan rather than by Node.operands.
+    for name, node, shape, first, second in expression._plan:
+        if shape == 1:
+            operands = [values[first]]
+        elif shape == 2:
+            operands = [values[first], values[second]]
+        elif shape == 3:
+            operands = [second, values[first]]
+        else:
+            operands = [values[first], second]
+        append(apply(ops[name], node, operands))
     return values

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from operator import methodcaller
 from typing import TYPE_CHECKING, Any, Literal
 
-import sympy
-
 if TYPE_CHECKING:
+    import sympy
     from gradtrio.strategies.expression import Node
 
 __all__ = [
@@ -291,12 +290,44 @@ def method_op(
     )
 
 
+# SymPy is imported by the SymPy forms when they are first applied (by the reference, once per
+# op): the registry itself is read by modules that never need it, such as the engine adapter.
+
+
+def _sympy_function(name: str) -> Callable[[Any], Any]:
+    """The SymPy function ``name`` (``exp``, ``log``, ...) as a SymPy form."""
+
+    def form(a: Any) -> Any:
+        import sympy
+
+        return getattr(sympy, name)(a)
+
+    form.__name__ = form.__qualname__ = f"sympy.{name}"
+    return form
+
+
+def _sigmoid_sympy(a: Any) -> Any:
+    import sympy
+
+    return 1 / (1 + sympy.exp(-a))
+
+
+def _softplus_sympy(a: Any) -> Any:
+    import sympy
+
+    return _sympy_log1p(sympy.exp(a))
+
+
 def _relu_sympy(a: Any) -> Any:
+    import sympy
+
     # The closed side of the first branch is the convention at the kink: relu'(0) = 0, as in torch.
     return sympy.Piecewise((0, a <= 0), (a, True))
 
 
 def _abs_sympy(a: Any) -> Any:
+    import sympy
+
     # The constant branch exactly at 0 makes abs'(0) = 0, as in torch.
     return sympy.Piecewise((-a, a < 0), (0, sympy.Eq(a, 0)), (a, True))
 
@@ -307,10 +338,16 @@ LEAKY_SLOPE = 0.01
 def leaky_relu_op(slope: float = LEAKY_SLOPE, name: str = "leaky_relu") -> Op:
     """``x.leaky_relu()`` for an engine whose default slope is ``slope``; the derivative at 0 is
     the slope, as in torch. Register another slope's row for an engine with another default."""
-    exact = sympy.Rational(slope)  # the double nearest the slope, exactly
+
+    def form(a: Any) -> Any:
+        import sympy
+
+        exact = sympy.Rational(slope)  # the double nearest the slope, exactly
+        return sympy.Piecewise((exact * a, a <= 0), (a, True))
+
     return unary_op(
         name,
-        lambda a: sympy.Piecewise((exact * a, a <= 0), (a, True)),
+        form,
         lambda a: a if a > 0 else slope * a,
         torch=lambda x: _torch().nn.functional.leaky_relu(x, slope),
         kinks=(Kink(at=0.0, left=slope, right=1.0, convention=slope),),
@@ -321,6 +358,8 @@ def leaky_relu_op(slope: float = LEAKY_SLOPE, name: str = "leaky_relu") -> Op:
 def _pick_sympy(pick_first_when: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     # Ties split the gradient in half, as torch.maximum and torch.minimum do.
     def form(a: Any, b: Any) -> Any:
+        import sympy
+
         return sympy.Piecewise(((a + b) / 2, sympy.Eq(a, b)), (a, pick_first_when(a, b)), (b, True))
 
     return form
@@ -370,6 +409,8 @@ def _tensor_method_or_sympy(name: str, sympy_form: Callable[[Any], Any]) -> Call
 def _sympy_on_tensors(sympy_form: Callable[..., Any]) -> Callable[..., Any]:
     """The SymPy form as a function of torch tensors (for rows of the user's own ops, so that
     a row needs no torch form): PyTorch's autograd then differentiates it in float64."""
+    import sympy
+
     torch = _torch()
     a = sympy.Symbol("a", real=True)
     functions = {
@@ -470,7 +511,7 @@ register(
     ),
     unary_op(
         "exp",
-        sympy.exp,
+        _sympy_function("exp"),
         _float_exp,
         roundoff=2.0,
         can_overflow=True,
@@ -480,7 +521,7 @@ register(
     ),
     unary_op(
         "log",
-        sympy.log,
+        _sympy_function("log"),
         lambda a: math.log(a) if a > 0 else math.nan,
         edge=lambda args, form: args[0],
         roundoff=2.0,
@@ -488,7 +529,7 @@ register(
     ),
     unary_op(
         "tanh",
-        sympy.tanh,
+        _sympy_function("tanh"),
         math.tanh,
         roundoff=4.0,
         bounded=True,
@@ -497,7 +538,7 @@ register(
     ),
     unary_op(
         "sigmoid",
-        lambda a: 1 / (1 + sympy.exp(-a)),
+        _sigmoid_sympy,
         _float_sigmoid,
         roundoff=8.0,
         bounded=True,
@@ -512,7 +553,7 @@ register(
     ),
     unary_op(
         "sqrt",
-        sympy.sqrt,
+        _sympy_function("sqrt"),
         lambda a: math.sqrt(a) if a >= 0 else math.nan,
         edge=lambda args, form: args[0],
     ),
@@ -523,8 +564,8 @@ register(
         kinks=(Kink(at=0.0, left=-1.0, right=1.0, convention=0.0),),
         roundoff=0.0,
     ),
-    unary_op("sin", sympy.sin, math.sin, roundoff=2.0, bounded=True),
-    unary_op("cos", sympy.cos, math.cos, roundoff=2.0, bounded=True),
+    unary_op("sin", _sympy_function("sin"), math.sin, roundoff=2.0, bounded=True),
+    unary_op("cos", _sympy_function("cos"), math.cos, roundoff=2.0, bounded=True),
     unary_op("square", lambda a: a**2, lambda a: a * a, can_overflow=True),
     unary_op(
         "log1p",
@@ -536,7 +577,7 @@ register(
     ),
     unary_op(
         "softplus",
-        lambda a: _sympy_log1p(sympy.exp(a)),
+        _softplus_sympy,
         _float_softplus,
         # torch's softplus returns x itself past x = 20; logaddexp(x, 0) is the exact function.
         torch=lambda x: _torch().logaddexp(x, _torch().zeros_like(x)),

@@ -3,11 +3,14 @@
 import contextlib
 import io
 import math
+import pickle
 
 import pytest
 from gradtrio.checks import resolve_engine
 from gradtrio.checks.picture import expression_dot
 from gradtrio.strategies import Expression, Node, cases, expressions
+from gradtrio.strategies.domain import float_values
+from gradtrio.strategies.expression import interpret
 from hypothesis import given
 
 
@@ -99,3 +102,39 @@ def test_pruning_drops_what_the_output_does_not_use():
     pruned, point = e.pruned([0.5, 1.5, 2.5])
     assert pruned == Expression(1, (Node("mul", (0, 0)), Node("add", (1,), 1.0, "right")))
     assert point == (2.5,)
+
+
+def test_interpret_hands_every_node_its_operands_in_call_order():
+    # One node of each shape: unary, two nodes, a constant on the left, one on the right.
+    e = Expression(
+        2,
+        (
+            Node("neg", (1,)),
+            Node("sub", (0, 2)),
+            Node("sub", (3,), const=2.0, side="left"),
+            Node("div", (4,), const=8.0, side="right"),
+        ),
+    )
+    seen = []
+
+    def apply(op, node, operands):
+        seen.append((op.name, operands))
+        return op.float_fn(*operands)
+
+    values = interpret(e, [5.0, 3.0], apply)
+    assert seen == [
+        ("neg", [3.0]),
+        ("sub", [5.0, -3.0]),
+        ("sub", [2.0, 8.0]),
+        ("div", [-6.0, 8.0]),
+    ]
+    assert values == [5.0, 3.0, -3.0, 8.0, -6.0, -0.75]
+    assert float_values(e, [5.0, 3.0]) == values
+
+
+def test_an_interpreted_expression_still_equals_pickles_and_hashes_as_before():
+    e = Expression(1, (Node("mul", (0, 0)), Node("add", (1,), const=1.0, side="right")))
+    fresh = Expression.from_json(e.to_json())
+    interpret(e, [2.0], lambda op, node, operands: op.float_fn(*operands))
+    assert e == fresh and hash(e) == hash(fresh) and repr(e) == repr(fresh)
+    assert pickle.loads(pickle.dumps(e)) == fresh

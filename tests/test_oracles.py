@@ -1,5 +1,6 @@
 """The three oracles, each on its own: exactness, linear cost under reuse, error estimates."""
 
+import gc
 import math
 import time
 from fractions import Fraction
@@ -71,6 +72,16 @@ def test_shared_node_is_one_tensor_in_torch():
     assert result.node_grads[1] == 2.0
 
 
+def test_torch_node_gradients_are_replayed_on_demand_and_match_the_chain_rule():
+    e = Expression(2, (Node("mul", (0, 1)), Node("tanh", (2,)), Node("add", (3, 0))))
+    x0, x1 = 0.5, -1.5
+    result = torch_gradients(e, [x0, x1])
+    d_n2 = 1 - math.tanh(x0 * x1) ** 2
+    assert result.grads == pytest.approx([d_n2 * x1 + 1, d_n2 * x0], rel=1e-15)
+    assert result.node_grads[:2] == result.grads
+    assert result.node_grads[2:] == pytest.approx([d_n2, 1.0, 1.0], rel=1e-15)
+
+
 @given(cases(max_nodes=6))
 def test_reliable_finite_differences_match_the_reference(case):
     ref = reference(case.expression, case.point)
@@ -89,6 +100,26 @@ def test_finite_differences_are_accurate_on_a_smooth_function():
     for est, exact in zip(estimates, ref.grads):
         assert est.reliable
         assert math.isclose(est.value, float(exact), rel_tol=1e-10)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_finite_differences_pause_the_collector_and_restore_it(enabled):
+    e = Expression(1, (Node("exp", (0,)),))
+    seen = []
+
+    def forward(p):
+        seen.append(gc.isenabled())
+        return forward_of(e)(p)
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        fd_gradients(forward, e, [0.5])
+        directional_derivative(forward, e, [0.5], [1.0])
+        after = gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen and not any(seen)
+    assert after is enabled
 
 
 @pytest.mark.parametrize("x", [0.0, 1e-4, -1e-3], ids=["on-kink", "just-right", "just-left"])

@@ -175,6 +175,22 @@ def test_outside_the_checkout_autograd_is_not_ours(tmp_path):
     assert other is None or Path(other).parent != Path(ours).parent
 
 
+def test_the_engine_adapter_and_the_registry_import_no_heavy_library():
+    # A worker process that only runs an engine needs these; the oracles and strategies do not.
+    probe = (
+        "import sys\n"
+        "import gradtrio.checks.engine, gradtrio.strategies\n"
+        "from gradtrio.strategies import OPS, Expression, interpret\n"
+        "print(sorted(m for m in ('torch', 'sympy', 'flint', 'hypothesis') if m in sys.modules))\n"
+        "from gradtrio.strategies import cases\n"
+        "print('hypothesis' in sys.modules, OPS['exp'].sympy(1) == __import__('sympy').E)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.stdout.split("\n")[-3:] == ["[]", "True True", ""], done.stdout + done.stderr
+
+
 def test_help_and_usage_errors_import_neither_torch_nor_sympy():
     probe = (
         "import sys\n"

@@ -1,0 +1,96 @@
+"""Wall time of the project's main job, start-up included, and where it goes.
+
+    python benchmarks/bench_main_job.py [--runs 5] [--phases]
+
+Runs ``python -m gradtrio --quiet --no-corpus --no-report`` (500 examples, seed 0, the default
+engine) ``--runs`` times in a fresh empty directory, with this checkout first on ``PYTHONPATH``,
+and prints each wall time, the median and the load average before and after: the machine may be
+shared, and a figure is only comparable with one taken at a similar load. With ``--phases`` each
+run also reports, from inside the process, the seconds until the run starts (imports, loading
+the engine), spent judging cases (all three oracles and the engine) and the rest of the run
+(Hypothesis drawing the cases, the deep chains' drawing, the summary).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = ["-m", "gradtrio", "--quiet", "--no-corpus", "--no-report"]
+
+# Run inside the measured process: wraps the runner and judge to time the phases, then runs the
+# command line exactly as ``python -m gradtrio`` would.
+_PHASES = """
+import runpy, sys, time
+start = time.perf_counter()
+import gradtrio.checks.runner as runner, gradtrio.checks.search as search
+marks, judging = {}, [0.0]
+run, judge = runner.run, search.judge
+def timed_judge(*args, **kwargs):
+    t = time.perf_counter()
+    try:
+        return judge(*args, **kwargs)
+    finally:
+        judging[0] += time.perf_counter() - t
+def timed_run(*args, **kwargs):
+    marks["start"] = time.perf_counter()
+    try:
+        return run(*args, **kwargs)
+    finally:
+        marks["end"] = time.perf_counter()
+runner.run, search.judge = timed_run, timed_judge
+sys.argv = ["gradtrio", *sys.argv[1:]]
+try:
+    runpy.run_module("gradtrio", run_name="__main__")
+except SystemExit:
+    pass
+total = marks["end"] - marks["start"]
+print(f"PHASES {marks['start'] - start:.2f} {judging[0]:.2f} {total - judging[0]:.2f}",
+      file=sys.stderr)
+"""
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def one_run(workdir: str, phases: bool) -> tuple[float, str]:
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
+    args = [sys.executable, "-c", _PHASES, *COMMAND[2:]] if phases else [sys.executable, *COMMAND]
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=workdir, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"the run failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    line = next((x for x in done.stderr.splitlines() if x.startswith("PHASES ")), "")
+    if line:
+        before, judging, rest = line.split()[1:]
+        return wall, f"  (start-up {before} s, judging {judging} s, drawing and the rest {rest} s)"
+    return wall, ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--phases", action="store_true")
+    args = parser.parse_args()
+    print(f"load average before: {load()}")
+    walls = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for n in range(1, args.runs + 1):
+            wall, detail = one_run(workdir, args.phases)
+            walls.append(wall)
+            print(f"run {n}: {wall:.2f} s wall{detail}  (load {load()})", flush=True)
+    print(f"median {statistics.median(walls):.2f} s over {len(walls)} runs; load after: {load()}")
+
+
+if __name__ == "__main__":
+    main()
