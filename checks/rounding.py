@@ -69,7 +69,8 @@ def rounding_bounds(
     the registry's ``roundoff``). Each local derivative d_kj is then off by at most
         eps_kj = sum_l |dd_kjl| e_(operand l) + r_op u (|d_kj| + |dd_kjj / d_kj| |v_k|),
     the operand errors carried through the second derivatives, plus rounding in a derivative
-    formula that may be written in terms of the output (tanh' = 1 - t*t loses digits as t -> 1).
+    formula that may be written in terms of the output (tanh' = 1 - t*t loses digits as t -> 1;
+    the last term, for the ops whose ``derivative_from_output`` trait says engines do so).
     Reverse: the gradient of node i, a sum over its consumers k of g_k d_ki, is off by at most
         E_i = sum_k (E_k |d_ki| + |g_k| eps_ki) + (m_i + 1) u sum_k |g_k d_ki|
     for m_i terms. Every rounding also gets an absolute allowance ``fmt.subnormal``, for results
@@ -95,7 +96,8 @@ def rounding_bounds(
             e[k] = _mul(d, ei) + ru * vk + step
             if any_formula:
                 step = fmt.subnormal + u * _formula_error(op, node, values, d)
-            eps.append((_mul(dd, ei) + ru * (d + (_mul(q, vk) if d else 0.0)) + step,))
+            from_v = _mul(q, vk) if d and op.derivative_from_output else 0.0
+            eps.append((_mul(dd, ei) + ru * (d + from_v) + step,))
         else:  # (d_0, d_1, dd_00, dd_01, dd_10, dd_11, q_0, q_1)
             d0, d1, dd00, dd01, dd10, dd11, q0, q1 = p
             e0, e1 = e[node.args[0]], e[node.args[1]]
@@ -108,11 +110,11 @@ def rounding_bounds(
                 (
                     _mul(dd00, e0)
                     + _mul(dd01, e1)
-                    + ru * (d0 + (_mul(q0, vk) if d0 else 0.0))
+                    + ru * (d0 + (_mul(q0, vk) if d0 and op.derivative_from_output else 0.0))
                     + s0,
                     _mul(dd10, e0)
                     + _mul(dd11, e1)
-                    + ru * (d1 + (_mul(q1, vk) if d1 else 0.0))
+                    + ru * (d1 + (_mul(q1, vk) if d1 and op.derivative_from_output else 0.0))
                     + s1,
                 )
             )

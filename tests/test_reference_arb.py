@@ -8,6 +8,7 @@ import pytest
 import sympy
 import torch
 from flint import arb, ctx
+from gradtrio.checks.compare import close
 from gradtrio.checks.engine import Engine
 from gradtrio.checks.oracle_arb import TooWide, arb_function
 from gradtrio.checks.oracle_mpmath import reference_mpmath
@@ -278,3 +279,16 @@ def test_a_finite_gradient_behind_an_overflow_is_undecided_not_judged():
     # ...while an output that overflows with gradients that overflow too is judged
     exp = Expression(1, (Node("exp", (0,)),))
     assert judge(Engine.load(), exp, (800.0,)).status is Status.PASS
+
+
+@pytest.mark.parametrize("x", [1e-100, 1e-3, 2.225073858507203e-309])
+def test_the_cosine_gradient_near_zero_is_judged_to_a_few_ulps(x):
+    # cos' = -sin x is nobody's formula of the output: no allowance for writing it from cos x,
+    # which near 0 would make the tolerance |cot x cos x| u, some 1e84 at x = 1e-100.
+    e = Expression(1, (Node("cos", (0,)),))
+    ref = reference(e, (x,))
+    exact = -math.sin(x)
+    assert float(ref.grads[0]) == exact
+    assert ref.grad_bounds[0] <= max(16 * 2.0**-53 * abs(exact), ref.fmt.floor)
+    if abs(exact) > ref.fmt.floor:  # below the floor every gradient is taken as 0
+        assert not close(-exact, exact, ref.grad_bounds[0], gradient=True)  # a wrong sign fails
