@@ -11,6 +11,7 @@ Everything else is internal.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
 
 from gradtrio.strategies.case import Case, Rules
@@ -57,6 +58,12 @@ if TYPE_CHECKING:
         wide_cases,
     )
     from gradtrio.strategies.profiles import PROFILES, load_profile, register_profiles
+
+
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    # The profile the variable names is loaded as soon as gradtrio's strategies are imported, as
+    # a user's conftest would; without the variable, Hypothesis waits for first use.
+    importlib.import_module(f"{__name__}.profiles")
 
 
 def __getattr__(name: str) -> Any:
