@@ -2,6 +2,6 @@
 
 import sys
 
-from gradtrio.checks.cli import main
+from gradtrio.checks.cli import console
 
-sys.exit(main())
+sys.exit(console())

@@ -20,7 +20,7 @@ from gradtrio.checks.oracle_fd import (
 )
 from gradtrio.strategies.expression import Expression
 
-__all__ = ["TASKS", "fd_estimates", "run_case"]
+__all__ = ["TASKS", "fd_estimates", "run_case", "start_run_case"]
 
 
 def _fd_estimates(
@@ -61,6 +61,23 @@ def run_case(
     """The engine's run of the case and, when ``with_fd``, the finite differences of its
     forward pass (``noise`` bounds the rounding of the output), in one round trip."""
     return _where_it_lives(engine, "run_case", expression, point, noise, with_fd)
+
+
+def start_run_case(
+    engine: Any,
+    expression: Expression,
+    point: tuple[float, ...],
+    noise: float,
+    with_fd: bool,
+    scale: float = 1.0,
+) -> Callable[[], tuple[Any, tuple[FDEstimate, ...]]]:
+    """:func:`run_case`, begun now where the engine lives in a worker (which then works while
+    this process runs the other oracles); the returned call gives its result, and must be made
+    inside ``engine.time_limit(scale)``. An engine in this process runs it at that call."""
+    start = getattr(engine, "start_task", None)
+    if start is not None:
+        return start("run_case", expression, point, noise, with_fd, scale=scale)
+    return lambda: TASKS["run_case"](engine, expression, point, noise, with_fd)
 
 
 def fd_estimates(

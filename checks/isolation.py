@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -105,6 +105,7 @@ class IsolatedEngine:
         self._depth = 0  # nesting of time_limit(): > 0 while a case runs
         self._used = 0.0  # engine seconds the case has spent
         self._limit = timeout  # the case's limit
+        self._pending: tuple[str, float | None, float] | None = None  # a request sent
         description = self._start()
         for name, value in description["data"].items():
             if name not in self.__dict__ and not hasattr(type(self), name):
@@ -276,28 +277,52 @@ class IsolatedEngine:
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], is_task: bool) -> Any:
         sized = args[0] if args and isinstance(args[0], Expression) else None
         with self.time_limit(1.0 if sized is None else size_scale(len(sized.nodes))):
-            self._ensure_started()
-            assert self._conn is not None
-            seconds = self._remaining()
-            started = time.perf_counter()
-            try:
-                self._conn.send((name, args, kwargs, seconds, self._limit, is_task))
-                status, payload = self._receive(seconds, name)
-            finally:
-                self._used += time.perf_counter() - started
+            self._send(name, args, kwargs, is_task)
+            return self._finish()
+
+    def start_task(self, name: str, *args: Any, scale: float = 1.0) -> Callable[[], Any]:
+        """Send task ``name`` to the worker now, with a limit ``scale`` times the timeout, and
+        return the call that waits for its result, to be made inside ``time_limit(scale)``:
+        meanwhile this process is free (for the oracles)."""
+        self._limit = None if self.timeout is None else self.timeout * scale
+        self._used = 0.0
+        self._send(name, args, {}, is_task=True)
+        return self._finish
+
+    def _send(
+        self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], is_task: bool
+    ) -> None:
+        self._ensure_started()
+        assert self._conn is not None and self._pending is None
+        seconds = self._remaining() if self._depth else self._limit
+        self._conn.send((name, args, kwargs, seconds, self._limit, is_task))
+        self._pending = (name, seconds, time.monotonic())
+
+    def _finish(self) -> Any:
+        assert self._pending is not None
+        name, seconds, sent = self._pending
+        self._pending = None
+        try:
+            status, payload, spent = self._receive(seconds, name, sent)
+        except (CaseTimeout, EngineCrash):
+            self._used += time.monotonic() - sent
+            raise
+        self._used += spent  # the engine's own time, as the worker measured it
         if status == "ok":
             return payload
         if status == "raise":
             raise payload
         raise HarnessFault(payload)
 
-    def _receive(self, seconds: float | None, doing: str) -> tuple[str, Any]:
+    def _receive(
+        self, seconds: float | None, doing: str, sent: float | None = None
+    ) -> tuple[Any, ...]:
         """The worker's reply, draining the output meanwhile. A worker that dies is an
         :class:`EngineCrash`; one that has not answered ``GRACE`` seconds after its own alarm
         is stopped, a :class:`CaseTimeout`."""
         assert self._conn is not None and self._selector is not None
         wait = None if seconds is None else seconds * 1.1 + GRACE
-        deadline = None if wait is None else time.monotonic() + wait
+        deadline = None if wait is None else (sent or time.monotonic()) + wait
         while True:
             timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             events = self._selector.select(timeout)

@@ -25,7 +25,7 @@ from gradtrio.checks.blame import (
     blame_forward,
     kink_convention_differs,
 )
-from gradtrio.checks.casework import fd_estimates, run_case
+from gradtrio.checks.casework import fd_estimates, start_run_case
 from gradtrio.checks.compare import as_float, close
 from gradtrio.checks.engine import Engine, EngineCrash, EngineRun
 from gradtrio.checks.limits import CaseTimeout, size_scale
@@ -156,10 +156,12 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
     if ambiguous:
         return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
     noise = ref.value_bounds[-1]
+    scale = size_scale(len(expression.nodes))
+    finish = start_run_case(engine, expression, point, noise, with_fd, scale)
+    torch = torch_gradients(expression, point)  # while a worker runs the engine's share
     try:
-        scale = size_scale(len(expression.nodes))
         with engine.time_limit(scale):  # one limit for the engine's share, the fd included
-            run, fd = run_case(engine, expression, point, noise, with_fd)
+            run, fd = finish()
         value_ok, grads_ok = _engine_agrees(run, ref)
         if not with_fd and not (value_ok and grads_ok):
             with engine.time_limit(scale):
@@ -170,17 +172,13 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
             kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, dtype)
     except (EngineCrash, CaseTimeout, RecursionError) as exc:
         return Observations(
-            case,
-            reference=ref,
-            crash=exc,
-            torch=torch_gradients(expression, point),
-            output=engine_output(engine),
+            case, reference=ref, crash=exc, torch=torch, output=engine_output(engine)
         )
     return Observations(
         case,
         reference=ref,
         run=run,
-        torch=torch_gradients(expression, point),
+        torch=torch,
         fd=fd,
         kink_alone_breaks=kink_breaks,
         kink_alternative_matches=kink_matches,

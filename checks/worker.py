@@ -20,6 +20,7 @@ import resource
 import signal
 import socket
 import sys
+import time
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
@@ -90,6 +91,7 @@ def _serve(conn: Connection, engine: Any) -> None:
             return
         if isinstance(limit, TimeLimit):  # the engine's own limit, set to what the case has left
             limit.seconds = seconds
+        started = time.perf_counter()
         try:
             function = functools.partial(TASKS[name], engine) if is_task else getattr(engine, name)
             with limit() if isinstance(limit, TimeLimit) else contextlib.nullcontext():
@@ -110,11 +112,12 @@ def _serve(conn: Connection, engine: Any) -> None:
                 reply = ("fault", "".join(traceback.format_exception(exc)))
         sys.stdout.flush()
         sys.stderr.flush()
+        spent = time.perf_counter() - started
         try:
-            conn.send(reply)
+            conn.send((*reply, spent))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             detail = f"returned something that cannot be sent back ({_message(exc, safe_text)})"
-            conn.send(("raise", EngineCrash("engine", detail, error=type(exc).__name__)))
+            conn.send(("raise", EngineCrash("engine", detail, error=type(exc).__name__), spent))
 
 
 def _from_engine(exc: BaseException) -> bool:

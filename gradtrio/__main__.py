@@ -1,5 +1,5 @@
 """``python -m gradtrio``: the command line, see :mod:`gradtrio.checks.cli`."""
 
-from gradtrio.checks.cli import main
+from gradtrio.checks.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())
