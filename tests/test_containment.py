@@ -111,10 +111,8 @@ def test_a_worker_that_exits_is_a_crash_and_the_next_call_gets_a_fresh_one():
 
 def test_a_worker_that_swallows_its_alarm_is_stopped_from_outside():
     engine = load_engine(hostile("swallows_the_alarm"), isolated=True, timeout=0.5)
-    started = time.monotonic()
     with pytest.raises(CaseTimeout, match="did not give back control"):
-        engine.run(TANH, (0.5,))
-    assert time.monotonic() - started < 30  # stopped, not waited for (the loop never ends)
+        engine.run(TANH, (0.5,))  # its loop never ends: only a kill from outside returns
     assert engine.forward(TANH, (0.5,)) == pytest.approx(0.46211715726000974, rel=1e-15)
 
 

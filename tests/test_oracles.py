@@ -2,16 +2,15 @@
 
 import gc
 import math
-import time
 from fractions import Fraction
 
 import pytest
 from gradtrio.checks import resolve_engine
 from gradtrio.checks.oracle_fd import directional_derivative, fd_gradients, random_direction
-from gradtrio.checks.oracle_sympy import reference
+from gradtrio.checks.oracle_sympy import Undecided, reference
 from gradtrio.checks.oracle_torch import torch_gradients
 from gradtrio.strategies import Expression, Node, cases
-from hypothesis import given
+from hypothesis import assume, given
 
 
 def exact(ball):
@@ -34,19 +33,20 @@ def test_binary_floats_enter_the_reference_exactly():
 
 
 def test_reference_is_linear_in_a_dag_that_would_expand_exponentially():
-    # n_k = n_(k-1) + n_(k-1): as a tree, 2**400 leaves; as a DAG, 400 nodes.
+    # n_k = n_(k-1) + n_(k-1): as a tree, 2**400 leaves (it would never finish); as a DAG, 400
+    # nodes.
     nodes = tuple(Node("add", (k, k)) for k in range(400))
-    start = time.perf_counter()
     ref = reference(Expression(1, nodes), [0.75])
-    elapsed = time.perf_counter() - start
     assert exact(ref.grads[0]) == 2**400
     assert exact(ref.value) == Fraction(3, 4) * 2**400
-    assert elapsed < 5, f"{elapsed:.1f} s for 400 nodes"
 
 
 @given(cases())
 def test_torch_and_sympy_agree_within_the_rounding_bound(case):
-    ref = reference(case.expression, case.point)
+    try:
+        ref = reference(case.expression, case.point)
+    except Undecided:  # the balls cannot decide it (counted as undecided in a run)
+        assume(False)
     torch = torch_gradients(case.expression, case.point)
     assert abs(torch.value - float(ref.value)) <= ref.value_bounds[-1]
     for t, r, bound in zip(torch.grads, ref.grads, ref.grad_bounds):

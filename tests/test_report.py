@@ -4,7 +4,6 @@ pictures and files written for them."""
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -150,14 +149,12 @@ def test_each_run_gets_a_directory_of_its_own_and_latest_points_at_the_newest(tm
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
-def test_a_deep_failure_is_reported_quickly_and_abbreviated():
+def test_a_deep_failure_is_reported_abbreviated():
     recursive = Engine.load(f"{ENGINES / 'recursive_backward.py'}:Value")
     chain = Expression(1, tuple(Node("tanh", (i,)) for i in range(10_000)))
     verdict = judge(recursive, chain, (0.5,))
-    start = time.perf_counter()
     report = format_verdict(verdict, engine=recursive)
     source = reproducer(verdict, engine=recursive)
-    assert time.perf_counter() - start < 5
     assert "... 9,991 more nodes ..." in report and len(report) < 5_000
     assert source.count("\n") == 10_000 + 7
 

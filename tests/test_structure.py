@@ -12,7 +12,7 @@ import sympy
 from gradtrio.checks import check, judge, resolve_engine
 from gradtrio.checks.api import CheckFailure
 from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Culprit, Kind, Status
+from gradtrio.checks.outcome import Culprit, Kind, Skip, Status
 from gradtrio.checks.search import search
 from gradtrio.strategies import Case, Expression, Node, Rules, cases, trace, unary_op, wide_cases
 from gradtrio.strategies.ops import OPS, register
@@ -27,6 +27,11 @@ CUBE = f"{ENGINES / 'cube_engine.py'}:Value"
 @given(wide_cases(ops=["exp", "mul", "add"]))
 def test_a_drawn_wide_case_is_judged_whole_even_when_its_output_overflows(case):
     verdict = check(case)  # the case's own rules go with it
+    if verdict.skip is Skip.UNDECIDED:
+        # exp(exp(88)): Arb's ball for an exponential of a 1e38-wide argument is [+/- inf], so
+        # the reference cannot decide it (a limit of the reference, counted, never judged).
+        assert "has no float64 bound" in verdict.reason, verdict.reason
+        return
     assert verdict.status is Status.PASS, verdict.reason
 
 
