@@ -1,6 +1,7 @@
-"""Hostile: backward retries forever and swallows every exception, the time limit's included,
-once the graph holds a tanh node."""
+"""Hostile: once the graph holds a tanh node, backward ignores the alarm signal and retries
+forever, catching every exception: no time limit inside the process can stop it."""
 
+import signal
 import time
 
 from tinyvalue import Value as _Correct
@@ -14,6 +15,7 @@ class Value(_Correct):
 
     def backward(self):
         if any(getattr(node, "_stubborn", False) for node in self._topo()):
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
             while True:
                 try:  # noqa: SIM105 - written as such engines are
                     time.sleep(0.01)
