@@ -148,7 +148,11 @@ def former_oracles() -> Iterator[None]:
     """``judge`` as it was: the 40-digit mpmath reference, all four Richardson levels."""
     verdict, fd = gradtrio.checks.verdict, gradtrio.checks.oracle_fd
     saved = verdict.reference, fd.GOOD_ENOUGH
-    verdict.reference, fd.GOOD_ENOUGH = reference_mpmath, 0.0  # type: ignore[assignment]
+
+    def former(expression: Expression, point: Sequence[float], dtype: str = "float64", **kw: Any):
+        return reference_mpmath(expression, point, **kw)  # float64 only, as it was
+
+    verdict.reference, fd.GOOD_ENOUGH = former, 0.0  # type: ignore[assignment]
     try:
         yield
     finally:
@@ -169,9 +173,9 @@ def all_levels(fn: Callable[[], Any]) -> Callable[[], Any]:
     return run
 
 
-def judge_former(engine: Engine, expression: Expression, point: Sequence[float], **kw: Any) -> Any:
+def judge_former(engine: Engine, case: Any, point: Sequence[float] | None = None) -> Any:
     with former_oracles():
-        return judge(engine, expression, point, **kw)
+        return judge(engine, case, point)
 
 
 # -- tables ------------------------------------------------------------------------------------
@@ -187,9 +191,6 @@ def throughput(engine: Engine, drawn: list[Case], reps: int) -> None:
     def fd(c: Case) -> Any:
         return fd_gradients(lambda p: engine.forward(c.expression, p), c.expression, c.point)
 
-    def kw(c: Case) -> dict[str, Any]:
-        return {"exact_kinks": c.exact_kinks, "max_magnitude": c.max_magnitude}
-
     def ref(c: Case) -> Any:
         with contextlib.suppress(OutOfDomain):
             return reference(c.expression, c.point)
@@ -204,8 +205,8 @@ def throughput(engine: Engine, drawn: list[Case], reps: int) -> None:
         ("  finite differences", each(fd)),
         ("  engine run", each(lambda c: engine.run(c.expression, c.point))),
     ]
-    full_fn = each(lambda c: judge(engine, c.expression, c.point, **kw(c)))
-    former_fn = each(lambda c: judge_former(engine, c.expression, c.point, **kw(c)))
+    full_fn = each(lambda c: judge(engine, c))  # the case's own rules go with it
+    former_fn = each(lambda c: judge_former(engine, c))
     grad_fn = each(lambda c: gradcheck_case(c.expression, c.point))
     full_fn()  # warm caches (compiled SymPy derivatives, torch dispatch)
     former_fn()

@@ -34,7 +34,7 @@ class Skip(Enum):
 
     OUTSIDE_DOMAIN = "outside the domain"
     KINK_AMBIGUOUS = "rounding moves a kink operand across its kink"
-    UNDECIDED = "the oracles disagree with each other"
+    UNDECIDED = "undecided"  # the reference cannot decide it, or the oracles disagree
     MISSING_OP = "the engine lacks an op of the case"
 
 

@@ -47,8 +47,9 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
     if result.too_undecided:
         lines.append(
             f"  FAILED: {result.undecided} of {result.examples} cases undecided (over "
-            f"{UNDECIDED_THRESHOLD:.0%}): the oracles disagree with each other, so the engine "
-            "was not judged there; check that torch is unmodified and report the cases"
+            f"{UNDECIDED_THRESHOLD:.0%}): the reference could not decide them or the oracles "
+            "disagreed with each other, so the engine was not judged there; check that torch is "
+            "unmodified and report the cases"
         )
     elif result.passed and not result.failures:
         lines.append("  PASSED: engine, SymPy, PyTorch and finite differences agree on every case")

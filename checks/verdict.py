@@ -149,7 +149,8 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
     try:
         ref = reference(expression, point, dtype=dtype)
     except Undecided as exc:  # the reference cannot enclose the exact result tightly enough
-        return Observations(case, (Skip.UNDECIDED, f"the reference: {exc}"))
+        why = str(exc).removeprefix("undecided: ")
+        return Observations(case, (Skip.UNDECIDED, f"the reference cannot decide it: {why}"))
     except OutOfDomain as exc:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, str(exc)))
     ambiguous = _kink_ambiguous(expression, ref)
@@ -240,7 +241,7 @@ def _classify(obs: Observations) -> Verdict:
             base,
             status=Status.SKIP,
             skip=Skip.UNDECIDED,
-            reason=f"{Skip.UNDECIDED.value}; not judged",
+            reason=f"{Skip.UNDECIDED.value}: the oracles disagree with each other; not judged",
         )
     non_finite = [
         m for m in [value, *grads] if not math.isfinite(m.engine) and math.isfinite(m.expected)
