@@ -292,7 +292,7 @@ def scaling(engine: Engine, reps: int) -> None:
         rows.append(
             (
                 str(len(e.nodes)),
-                verdict.status,
+                verdict.status.value,
                 *(f"{1e3 * t[name]:.2f}" for name in SCALING_COLUMNS),
                 f"{t['judge'] / t['gradcheck']:.2f}",
                 f"{t['former'] / t['gradcheck']:.2f}",

@@ -193,7 +193,12 @@ def run(
             strict=strict,
         )
         result.search.merge(found)
-        if deep and has_deep_chains(engine) and "search" not in found.cut_short:
+        # An engine that already hangs gains nothing from chains that get 5 times the limit.
+        hangs = any(
+            v.limitation is not None and v.limitation.kind is LimitationKind.HANG
+            for v in found.failures
+        )
+        if deep and has_deep_chains(engine) and "search" not in found.cut_short and not hangs:
             chains = deep_chains(ops=engine.ops, min_depth=10_000, max_depth=10_500)
             # Not shrunk by Hypothesis: each step costs seconds; minimise() halves them instead.
             remaining = None if budget is None else max(1.0, budget - (time.monotonic() - start))
