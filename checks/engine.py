@@ -109,6 +109,7 @@ class Engine:
     unchecked: dict[str, str] = field(default_factory=dict)
     dtype: str = "float64"
     _limitations: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _probe_deadline: float = field(default=math.inf, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.time_limit = TimeLimit(self.timeout)
@@ -164,7 +165,7 @@ class Engine:
     # -- probing -----------------------------------------------------------------------------
     def _probe(self, probe: Any, default: Any) -> Any:
         """``probe()`` within what is left of the probing time; ``default`` once it is out."""
-        left = getattr(self, "_probe_deadline", math.inf) - time.monotonic()
+        left = self._probe_deadline - time.monotonic()
         if left <= 0:
             return default
         try:
