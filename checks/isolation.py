@@ -286,7 +286,15 @@ class IsolatedEngine:
         meanwhile this process is free (for the oracles)."""
         self._limit = None if self.timeout is None else self.timeout * scale
         self._used = 0.0
-        self._send(name, args, {}, is_task=True)
+        try:
+            self._send(name, args, {}, is_task=True)
+        except EngineCrash as exc:  # the case's finding, given where its result would be
+            crash = exc
+
+            def crashed() -> Any:
+                raise crash
+
+            return crashed
         return self._finish
 
     def _send(
@@ -295,7 +303,10 @@ class IsolatedEngine:
         self._ensure_started()
         assert self._conn is not None and self._pending is None
         seconds = self._remaining() if self._depth else self._limit
-        self._conn.send((name, args, kwargs, seconds, self._limit, is_task))
+        try:
+            self._conn.send((name, args, kwargs, seconds, self._limit, is_task))
+        except OSError:  # the worker ended after its last reply
+            raise self._died(name) from None
         self._pending = (name, seconds, time.monotonic())
 
     def _finish(self) -> Any:

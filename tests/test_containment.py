@@ -4,6 +4,8 @@ ends in findings and a summary with the exit code the findings call for, and no 
 inside the harness."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,6 +15,7 @@ import pytest
 from gradtrio.checks.engine import EngineCrash, load_engine
 from gradtrio.checks.isolation import IsolatedEngine
 from gradtrio.checks.limits import CaseTimeout
+from gradtrio.checks.outcome import Status
 from gradtrio.checks.verdict import judge
 from gradtrio.strategies.expression import Expression, Node
 
@@ -168,3 +171,12 @@ def test_the_worker_is_a_separate_process_that_ends_with_the_engine_object():
     assert server is not None and server.poll() is None
     engine.shutdown()
     assert server.poll() is not None
+
+
+def test_a_worker_gone_between_cases_is_a_crash_of_the_next_case_and_then_replaced():
+    engine = load_engine(isolated=True, timeout=5.0)
+    os.kill(engine._pid, signal.SIGKILL)  # ended while idle: the next request cannot be sent
+    time.sleep(0.5)  # for the kill to land
+    verdict = judge(engine, TANH, (0.5,))
+    assert verdict.failed and "engine process" in verdict.reason
+    assert judge(engine, TANH, (0.5,)).status is Status.PASS
