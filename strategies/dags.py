@@ -7,6 +7,7 @@ are, and the op subset is drawn as a set of *banned* ops, which shrinks toward e
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
@@ -139,22 +140,62 @@ class _Builder:
         return Expression(n_inputs=len(self.point), nodes=tuple(self.nodes))
 
 
+# Strategies are built once and reused: Hypothesis validates every new strategy object it
+# draws from, which cost as much as the drawing itself when each node built its own.
+@functools.cache
+def _integers(lo: int, hi: int) -> SearchStrategy[int]:
+    return st.integers(lo, hi)
+
+
+def _below(n: int) -> SearchStrategy[int]:
+    return _integers(0, n - 1)
+
+
+@functools.cache
+def _floats(lo: float, hi: float) -> SearchStrategy[float]:
+    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+
+
+@functools.lru_cache(maxsize=1024)  # op subsets are many: a bounded cache
+def _one_of(choices: tuple[Any, ...]) -> SearchStrategy[Any]:
+    return st.sampled_from(choices)
+
+
+@functools.cache
+def _constant(name: str, form: Form) -> SearchStrategy[float]:
+    return st.sampled_from(OPS[name].constants[form]) | st.floats(-10, 10, width=64)
+
+
+@functools.cache
+def _banned(names: tuple[str, ...]) -> SearchStrategy[frozenset[str]]:
+    return st.frozensets(st.sampled_from(names), max_size=len(names) - 1)
+
+
+_STOP = st.integers(0, 4)
+_COIN = st.booleans()
+
+
 @st.composite
 def _node(
-    draw: st.DrawFn, available: dict[str, tuple[Form, ...]], allowed: list[str], size: int
+    draw: st.DrawFn,
+    available: dict[str, tuple[Form, ...]],
+    allowed: tuple[str, ...],
+    builder: _Builder,
 ) -> Node:
-    """One op with its operands, drawn together so that shrinking keeps them local."""
-    name = draw(st.sampled_from(allowed))
+    """One op with its operands, drawn together so that shrinking keeps them local. One
+    strategy per expression: the number of nodes so far is read from ``builder`` at each draw."""
+    size = len(builder.values)
+    name = draw(_one_of(allowed))
     op = OPS[name]
-    form = draw(st.sampled_from(available[name]))
-    first = size - 1 - draw(st.integers(0, size - 1))
+    form = draw(_one_of(available[name]))
+    first = size - 1 - draw(_below(size))
     if op.arity == 1:
         return Node(name, (first,))
     if form != "nodes":
-        const = draw(st.sampled_from(op.constants[form]) | st.floats(-10, 10, width=64))
+        const = draw(_constant(name, form))
         return Node(name, (first,), const=float(const) if const != 0 else 0.0, side=form)
     # Repeated operands (x * x, t + t) are where accumulation bugs hide: ask for them directly.
-    second = first if draw(st.booleans()) else size - 1 - draw(st.integers(0, size - 1))
+    second = first if draw(_COIN) else size - 1 - draw(_below(size))
     return Node(name, (first, second))
 
 
@@ -165,21 +206,21 @@ def _grow(
     min_nodes: int,
     max_nodes: int,
 ) -> None:
-    banned = draw(st.sets(st.sampled_from(sorted(available)), max_size=len(available) - 1))
-    allowed = [name for name in available if name not in banned]
+    banned = draw(_banned(tuple(sorted(available))))
+    node = _node(available, tuple(name for name in available if name not in banned), builder)
     attempts = 0
     while len(builder.nodes) < max_nodes and attempts < 4 * max_nodes:
         attempts += 1
         # Stop with probability about 1/5 per node; shrinks toward stopping (a draw of 0).
-        if len(builder.nodes) >= min_nodes and draw(st.integers(0, 4)) == 0:
+        if len(builder.nodes) >= min_nodes and draw(_STOP) == 0:
             break
-        builder.add(draw(_node(available, allowed, len(builder.values))))
+        builder.add(draw(node))
     assume(len(builder.nodes) >= min_nodes)
 
 
 def _inputs(draw: st.DrawFn, min_inputs: int, max_inputs: int, lo: float, hi: float) -> list[float]:
-    n = draw(st.integers(min_inputs, max_inputs))
-    return [draw(st.floats(lo, hi, allow_nan=False, allow_infinity=False)) for _ in range(n)]
+    n = draw(_integers(min_inputs, max_inputs))
+    return [draw(_floats(lo, hi)) for _ in range(n)]
 
 
 # -- public strategies --------------------------------------------------------------------------
@@ -290,7 +331,7 @@ def points(
             # Early candidates come from a narrow range, where most expressions are fair.
             scale = min(1.0, (attempt + 1) / tries * 2)
             lo, hi = min_value * scale, max_value * scale
-            point = tuple(draw(st.floats(lo, hi)) for _ in range(expression.n_inputs))
+            point = tuple(draw(_floats(lo, hi)) for _ in range(expression.n_inputs))
             if point_problem(expression, point, margin=margin) is None:
                 return point
         assume(False)
@@ -308,19 +349,19 @@ def kink_cases(*, ops: OpsArg = None, max_nodes: int = 8) -> SearchStrategy[Case
     """
     available = _resolve_ops(ops)
     _check_count("max_nodes", max_nodes, 2)
-    kinked = [name for name in available if OPS[name].kinks]
+    kinked = tuple(name for name in available if OPS[name].kinks)
     if not kinked:
         raise InvalidArgument(f"ops={ops!r} has no op with a kink")
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
         point = _inputs(draw, 1, 3, -3.0, 3.0)
-        name = draw(st.sampled_from(kinked))
-        kink = draw(st.sampled_from(OPS[name].kinks))
-        i = draw(st.integers(0, len(point) - 1))
+        name = draw(_one_of(kinked))
+        kink = draw(_one_of(OPS[name].kinks))
+        i = draw(_below(len(point)))
         if kink.between:  # a tie: the node against itself, or against a constant equal to it
             forms = available[name]
-            tie_with_const = "right" in forms and ("nodes" not in forms or draw(st.booleans()))
+            tie_with_const = "right" in forms and ("nodes" not in forms or draw(_COIN))
             builder = _Builder(point, DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE)
             node = (
                 Node(name, (i,), const=point[i] - kink.at, side="right")
@@ -329,7 +370,7 @@ def kink_cases(*, ops: OpsArg = None, max_nodes: int = 8) -> SearchStrategy[Case
             )
             assume(kink.at == 0.0 or tie_with_const)
         else:
-            shifted = "sub" in available and "right" in available["sub"] and draw(st.booleans())
+            shifted = "sub" in available and "right" in available["sub"] and draw(_COIN)
             if not shifted:
                 point[i] = kink.at
             builder = _Builder(point, DEFAULT_MARGIN, DEFAULT_MAX_MAGNITUDE)
@@ -360,18 +401,19 @@ def wide_cases(
         else st.floats(-max_value, max_value)
     )
 
+    inputs = st.lists(value, min_size=1, max_size=3)
+
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
-        point = draw(st.lists(value, min_size=1, max_size=3))
+        point = draw(inputs)
         builder = _Builder(point, 1e-6, 1e300)
         _grow(draw, builder, available, 1, max_nodes)
         # Sometimes end on a node that overflows: float64 gives ±inf there, and so must the engine.
         candidates = [
             node for node in _overflowing_nodes(builder, available) if builder.would_overflow(node)
         ]
-        overflow = bool(candidates) and draw(st.booleans())
-        if overflow:
-            overflow = builder.add(draw(st.sampled_from(candidates)), overflow=True)
+        if candidates and draw(_COIN):
+            builder.add(candidates[draw(_below(len(candidates)))], overflow=True)
         return Case(builder.expression(), builder.point, "wide")
 
     return draw_case()
@@ -459,6 +501,19 @@ def mlp_cases(
     _check_count("max_hidden", max_hidden, 1)
     _check_count("max_samples", max_samples, 1)
 
+    hidden_sizes = st.lists(_integers(1, max_hidden), min_size=1, max_size=2)
+    activations = _one_of(("tanh", "relu"))
+    seeds = _integers(0, 2**32 - 1)
+    data = _floats(-2, 2)
+    samples_of = {  # by the number of inputs
+        nin: st.lists(
+            st.tuples(st.lists(data, min_size=nin, max_size=nin), data),
+            min_size=1,
+            max_size=max_samples,
+        )
+        for nin in range(1, max_inputs + 1)
+    }
+
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
         import random
@@ -466,28 +521,16 @@ def mlp_cases(
         from gradtrio.autograd.nn import MLP
         from gradtrio.strategies.trace import Tape
 
-        nin = draw(st.integers(1, max_inputs))
-        hidden = draw(st.lists(st.integers(1, max_hidden), min_size=1, max_size=2))
-        activation = draw(st.sampled_from(["tanh", "relu"]))
-        mlp = MLP(
-            nin,
-            [*hidden, 1],
-            rng=random.Random(draw(st.integers(0, 2**32 - 1))),
-            activation=activation,
-        )
+        nin = draw(_integers(1, max_inputs))
+        hidden = draw(hidden_sizes)
+        activation = draw(activations)
+        mlp = MLP(nin, [*hidden, 1], rng=random.Random(draw(seeds)), activation=activation)
         tape = Tape()
         for layer in mlp.layers:  # the network's own code runs on tracers in its parameters' place
             for neuron in layer.neurons:
                 neuron.w = [tape.input(w.data) for w in neuron.w]  # type: ignore[misc]
                 neuron.b = tape.input(neuron.b.data)  # type: ignore[assignment]
-        data = st.floats(-2, 2, allow_nan=False)
-        samples = draw(
-            st.lists(
-                st.tuples(st.lists(data, min_size=nin, max_size=nin), data),
-                min_size=1,
-                max_size=max_samples,
-            )
-        )
+        samples = draw(samples_of[nin])
         loss: Any = 0.0
         for x, y in samples:
             loss = loss + (mlp(x) - y) ** 2  # type: ignore[operator]
