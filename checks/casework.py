@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from gradtrio.checks.oracle_fd import (
+    STEP,
     FDEstimate,
     directional_derivative,
     fd_gradients,
@@ -20,7 +21,10 @@ from gradtrio.checks.oracle_fd import (
 )
 from gradtrio.strategies.expression import Expression
 
-__all__ = ["TASKS", "fd_estimates", "run_case", "start_run_case"]
+__all__ = ["MANY_INPUTS", "TASKS", "fd_estimates", "run_case", "start_run_case"]
+
+MANY_INPUTS = 4
+"""Beyond this many inputs the finite differences estimate one directional derivative."""
 
 
 def _fd_estimates(
@@ -29,9 +33,17 @@ def _fd_estimates(
     def forward(p: Sequence[float]) -> float:
         return engine.forward(expression, p)
 
-    if max(abs(x) for x in point) > 100:  # wide points: one random direction, not per input
+    # Wide points get one random direction, not a step per input, and so do many inputs (an
+    # MLP's parameters): one estimate that checks the whole gradient, as gradcheck's fast mode
+    # does, for the forward passes of one input instead of dozens.
+    if max(abs(x) for x in point) > 100:
         direction = random_direction(len(point))
         return (directional_derivative(forward, expression, point, direction, noise=noise),)
+    if len(point) > MANY_INPUTS:
+        direction = random_direction(len(point))
+        return (
+            directional_derivative(forward, expression, point, direction, noise=noise, step=STEP),
+        )
     return tuple(fd_gradients(forward, expression, point, noise=noise))
 
 

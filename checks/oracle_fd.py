@@ -217,12 +217,15 @@ def directional_derivative(
     direction: Sequence[float],
     *,
     noise: float = 0.0,
+    step: float = DIRECTIONAL_STEP,
 ) -> FDEstimate:
-    """The derivative along ``direction``, for wide-range points where per-input steps would be
-    too coarse; the estimate keeps its direction. ``noise`` as for :func:`fd_gradients`."""
+    """The derivative along ``direction``: for wide-range points, where per-input steps would
+    be too coarse, and for many inputs, where one estimate checks the whole gradient for the
+    price of one input. The first step is ``step`` (default ``DIRECTIONAL_STEP``) times
+    ``1 + max |x|``; the estimate keeps its direction. ``noise`` as for :func:`fd_gradients`."""
     scale = 1 + max(abs(x) for x in point)
     center = _Center(expression, point)
     with _collector_paused():
-        estimate = _estimate(forward, center, point, direction, DIRECTIONAL_STEP * scale, noise)
+        estimate = _estimate(forward, center, point, direction, step * scale, noise)
     estimate.direction = list(direction)
     return estimate

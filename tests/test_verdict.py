@@ -25,6 +25,17 @@ def expr(n_inputs, *nodes):
     return Expression(n_inputs, tuple(nodes))
 
 
+def torch_agrees_with(engine, monkeypatch):
+    """Make the PyTorch oracle give ``engine``'s value and gradients."""
+    real = gradtrio.checks.verdict.torch_gradients
+
+    def like_the_engine(expression, point):
+        run = engine.run(expression, point)
+        return TorchResult(run.value, run.grads, real(expression, point).node_grads)
+
+    monkeypatch.setattr(gradtrio.checks.verdict, "torch_gradients", like_the_engine)
+
+
 RELU = expr(1, Node("relu", (0,)))
 SHARED = expr(2, Node("mul", (0, 1)), Node("add", (2, 2)))  # t = x0*x1; t + t
 
@@ -129,13 +140,7 @@ def test_engine_and_torch_both_wrong_is_undecided_without_finite_differences(mon
         lambda engine, e, p, noise, fd: (engine.run(e, p), ()),
     )
     bad = mutant("tanh-one-minus-t")
-    real = gradtrio.checks.verdict.torch_gradients
-
-    def like_the_engine(expression, point):
-        run = bad.run(expression, point)
-        return TorchResult(run.value, run.grads, real(expression, point).node_grads)
-
-    monkeypatch.setattr(gradtrio.checks.verdict, "torch_gradients", like_the_engine)
+    torch_agrees_with(bad, monkeypatch)
     v = judge(bad, expr(1, Node("tanh", (0,))), (0.5,))
     assert v.status == Status.SKIP and "disagree" in v.reason
 
@@ -155,3 +160,38 @@ def test_wide_points_are_triangulated_along_one_direction():
     assert v.status == Status.PASS
     assert len(v.fd) == 1 and v.fd[0].direction is not None
     assert v.agreement.pairs()["engine~fd"] and v.agreement.pairs()["sympy~fd"]
+
+
+# Six inputs summed pairwise into products: beyond MANY_INPUTS, so one directional estimate.
+MANY = expr(
+    6,
+    Node("mul", (0, 1)),
+    Node("mul", (2, 3)),
+    Node("mul", (4, 5)),
+    Node("add", (6, 7)),
+    Node("add", (9, 8)),
+)
+MANY_POINT = (0.5, -1.25, 2.0, 0.75, -0.5, 1.5)
+
+
+def test_many_inputs_are_triangulated_along_one_direction():
+    from gradtrio.checks.casework import MANY_INPUTS
+
+    assert MANY.n_inputs > MANY_INPUTS
+    v = judge(resolve_engine(None), MANY, MANY_POINT)
+    assert v.status == Status.PASS
+    (estimate,) = v.fd
+    assert estimate.reliable and estimate.direction is not None
+    assert estimate.evaluations <= 8  # the forward passes of one input, not of six
+    assert v.agreement.pairs()["engine~fd"] and v.agreement.pairs()["sympy~fd"]
+
+
+def test_one_direction_still_backs_the_reference_when_torch_agrees_with_a_wrong_engine(
+    monkeypatch,
+):
+    bad = mutant("mul-swapped-locals")
+    torch_agrees_with(bad, monkeypatch)
+    v = judge(bad, MANY, MANY_POINT)
+    assert v.failed and v.kind is Kind.GRADIENT
+    pairs = v.agreement.pairs()
+    assert pairs["torch~sympy"] is False and pairs["sympy~fd"] and pairs["engine~fd"] is False
