@@ -151,8 +151,13 @@ def _below(n: int) -> SearchStrategy[int]:
     return _integers(0, n - 1)
 
 
-@functools.cache
 def _floats(lo: float, hi: float) -> SearchStrategy[float]:
+    # Keyed by the signs too: -0.0 == 0.0, but a bound of -0.0 lets -0.0 be drawn.
+    return _signed_floats(lo, hi, math.copysign(1.0, lo), math.copysign(1.0, hi))
+
+
+@functools.cache
+def _signed_floats(lo: float, hi: float, *signs: float) -> SearchStrategy[float]:
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
 
@@ -162,8 +167,9 @@ def _one_of(choices: tuple[Any, ...]) -> SearchStrategy[Any]:
 
 
 @functools.cache
-def _constant(name: str, form: Form) -> SearchStrategy[float]:
-    return st.sampled_from(OPS[name].constants[form]) | st.floats(-10, 10, width=64)
+def _constant(listed: tuple[float, ...]) -> SearchStrategy[float]:
+    """A constant from the registry's list for the op and side, or any in [-10, 10]."""
+    return st.sampled_from(listed) | st.floats(-10, 10, width=64)
 
 
 @functools.cache
@@ -192,7 +198,7 @@ def _node(
     if op.arity == 1:
         return Node(name, (first,))
     if form != "nodes":
-        const = draw(_constant(name, form))
+        const = draw(_constant(tuple(op.constants[form])))
         return Node(name, (first,), const=float(const) if const != 0 else 0.0, side=form)
     # Repeated operands (x * x, t + t) are where accumulation bugs hide: ask for them directly.
     second = first if draw(_COIN) else size - 1 - draw(_below(size))

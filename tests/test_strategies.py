@@ -7,6 +7,8 @@ from collections import Counter
 import pytest
 from gradtrio.strategies import (
     OPS,
+    Expression,
+    Node,
     cases,
     deep_chains,
     expressions,
@@ -199,3 +201,29 @@ def test_profiles_are_registered_and_selectable(monkeypatch):
             load_profile("fast")
     finally:
         hsettings.load_profile(previous)
+
+
+def test_strategies_are_built_once_not_per_draw(monkeypatch):
+    # Hypothesis validates every new strategy object it draws from; one per node cost as much
+    # as the drawing itself. The integers drawn per node come from a few cached strategies.
+    from gradtrio.strategies import dags
+
+    built = []
+    real = dags.st.integers
+    monkeypatch.setattr(dags.st, "integers", lambda *a, **k: built.append(a) or real(*a, **k))
+    dags._integers.cache_clear()
+    drawn = collect(cases(max_nodes=12), 100)
+    nodes = sum(len(c.expression.nodes) for c in drawn)
+    assert nodes > 200 and len(built) <= 20, (nodes, len(built))
+
+
+def test_a_bound_of_negative_zero_is_not_confused_with_zero():
+    e = Expression(1, (Node("exp", (0,)),))
+
+    def signs(bound):
+        drawn = collect(points(e, min_value=bound, max_value=0.0), 50)
+        return {math.copysign(1.0, p[0]) for p in drawn}
+
+    # -0.0 first: its strategy must not be reused for 0.0 (the two are equal, hash alike).
+    assert signs(-0.0) == {-1.0, 1.0}
+    assert signs(0.0) == {1.0}
