@@ -2,8 +2,10 @@
 and back-propagated in balls.
 
 Each (op, form) has its value, first and second partials and derivative ratios derived by SymPy
-(:mod:`checks.derivatives`); a small printer turns them, after common-subexpression elimination,
-into one Python function over ``flint.arb`` balls. Every ball returned encloses the exact value:
+(:mod:`checks.derivatives`); a small printer (:mod:`checks.arb_codegen`) turns them, after
+common-subexpression elimination, into the source of one Python function over ``flint.arb``
+balls. The built-in ops' sources are kept on disk (:mod:`checks.arb_table`), so that a run
+imports SymPy only for an op of the user's own. Every ball returned encloses the exact value:
 binary floats enter exactly, and Arb rounds outward. Where a ball is too wide to tell which side
 of a branch, a kink or a domain edge the exact value lies on, :class:`TooWide` asks the caller
 for more precision instead of guessing; :class:`NotReal` says the exact value is undefined.
@@ -16,12 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import sympy
 from flint import arb, ctx
-from gradtrio.checks.derivatives import derivatives
+from gradtrio.checks.arb_table import built_in_parts
 from gradtrio.strategies.expression import Expression, Node
 from gradtrio.strategies.ops import OPS, Form
-from sympy.codegen.cfunctions import log1p
 
 __all__ = ["Balls", "NotReal", "TooWide", "arb_function", "evaluate"]
 
@@ -37,30 +37,7 @@ class NotReal(ArithmeticError):
     finite real number."""
 
 
-# -- the printer -------------------------------------------------------------------------------
-
-_FUNCTIONS = {
-    sympy.exp: "exp",
-    sympy.log: "log",
-    sympy.tanh: "tanh",
-    sympy.sinh: "sinh",
-    sympy.cosh: "cosh",
-    sympy.sin: "sin",
-    sympy.cos: "cos",
-    sympy.tan: "tan",
-    sympy.atan: "atan",
-    sympy.sech: "sech",
-    sympy.erf: "erf",
-    log1p: "log1p",
-}
-_RELATIONS = {
-    sympy.StrictLessThan: "<",
-    sympy.LessThan: "<=",
-    sympy.StrictGreaterThan: ">",
-    sympy.GreaterThan: ">=",
-    sympy.Equality: "==",
-    sympy.Unequality: "!=",
-}
+# -- the compiled parts ---------------------------------------------------------------------
 
 
 def _sign(x: arb) -> int:
@@ -78,117 +55,24 @@ def _rational(p: int, q: int) -> arb:
     return arb(p) / q
 
 
-class _Printer:
-    """Python source over arb balls for SymPy expressions. Numbers that are exact binary
-    fractions become constants made once; others are divided at the working precision."""
+def arb_function(symbols: Sequence[Any], exprs: Sequence[Any]) -> Callable[..., tuple]:
+    """One Python function of arb balls ``symbols`` (SymPy symbols) returning ``exprs`` (SymPy
+    expressions) as a tuple of balls, common subexpressions computed once."""
+    from gradtrio.checks.arb_codegen import arb_source
 
-    def __init__(self) -> None:
-        self.constants: dict[str, arb] = {}
-
-    def constant(self, value: sympy.Expr) -> str:
-        old = ctx.prec
-        ctx.prec = 4096
-        try:
-            ball = arb(int(value.p)) / int(value.q)
-        finally:
-            ctx.prec = old
-        if not ball.is_exact():
-            return f"_rational({int(value.p)}, {int(value.q)})"
-        name = f"_k{len(self.constants)}"
-        self.constants[name] = ball
-        return name
-
-    def __call__(self, e: Any) -> str:
-        if isinstance(e, sympy.Symbol):
-            return e.name
-        if isinstance(e, sympy.Rational):  # Integer included
-            return self.constant(e)
-        if isinstance(e, sympy.Float):
-            return self.constant(sympy.Rational(float(e)))
-        if e is sympy.nan or e is sympy.zoo:
-            return "_arb.nan()"
-        if e is sympy.oo:
-            return "_arb.pos_inf()"
-        if e is sympy.S.NegativeInfinity:
-            return "_arb.neg_inf()"
-        if e is sympy.E:
-            return "_arb.const_e()"
-        if e is sympy.pi:
-            return "_arb.pi()"
-        if isinstance(e, sympy.Add):
-            return "(" + " + ".join(map(self, e.args)) + ")"
-        if isinstance(e, sympy.Mul):
-            return "(" + " * ".join(map(self, e.args)) + ")"
-        if isinstance(e, sympy.Pow):
-            return self.power(e.base, e.exp)
-        if isinstance(e, sympy.Abs):
-            return f"abs({self(e.args[0])})"
-        if isinstance(e, sympy.Function) and type(e) in _FUNCTIONS:
-            return f"_arb.{_FUNCTIONS[type(e)]}({self(e.args[0])})"
-        if isinstance(e, sympy.Piecewise):
-            return self.piecewise(e)
-        if isinstance(e, sympy.core.relational.Relational) and type(e) in _RELATIONS:
-            return f"(_sign({self(e.lhs - e.rhs)}) {_RELATIONS[type(e)]} 0)"
-        if isinstance(e, sympy.And):
-            return "(" + " and ".join(map(self, e.args)) + ")"
-        if isinstance(e, sympy.Or):
-            return "(" + " or ".join(map(self, e.args)) + ")"
-        if isinstance(e, sympy.Not):
-            return f"(not {self(e.args[0])})"
-        if e is sympy.true or e is sympy.false:
-            return str(bool(e))
-        raise TypeError(f"no arb form for {type(e).__name__}: {e}")
-
-    def power(self, base: Any, exponent: Any) -> str:
-        b = self(base)
-        if exponent == 2 and isinstance(base, sympy.Symbol):
-            return f"({b} * {b})"
-        if isinstance(exponent, sympy.Integer):
-            return f"({b} ** {int(exponent)})"
-        if isinstance(exponent, sympy.Rational) and exponent.q == 2:
-            # sqrt, exact at 0, where the general power exp(c log x) is not
-            root = f"_arb.sqrt({b})"
-            return root if exponent.p == 1 else f"({root} ** {int(exponent.p)})"
-        return f"({b} ** {self(exponent)})"
-
-    def piecewise(self, e: sympy.Piecewise) -> str:
-        # The first branch whose condition holds, conditions tried in order: exactly on a
-        # boundary the first closed branch wins, which is how the registry writes conventions.
-        out = "_arb.nan()"
-        for branch, condition in reversed(e.args):
-            if condition is sympy.true:
-                out = self(branch)
-            else:
-                out = f"({self(branch)} if {self(condition)} else {out})"
-        return out
+    return _load(*arb_source(symbols, exprs))
 
 
-def _prepare(e: sympy.Expr) -> sympy.Expr:
-    """Branching functions as Piecewise, whose conditions the printer decides on balls."""
-    return (
-        e.rewrite(sympy.Piecewise)
-        if e.has(sympy.sign, sympy.Heaviside, sympy.Max, sympy.Min)
-        else e
-    )
-
-
-def arb_function(
-    symbols: Sequence[sympy.Symbol], exprs: Sequence[sympy.Expr]
-) -> Callable[..., tuple]:
-    """One Python function of arb balls ``symbols`` returning ``exprs`` as a tuple of balls,
-    common subexpressions computed once."""
-    printer = _Printer()
-    replacements, reduced = sympy.cse([_prepare(sympy.sympify(e)) for e in exprs])
-    lines = [f"def _f({', '.join(s.name for s in symbols)}):"]
-    lines += [f"    {s.name} = {printer(e)}" for s, e in replacements]
-    lines.append(f"    return ({', '.join(printer(e) for e in reduced)},)")
-    namespace: dict[str, Any] = {
-        "_arb": arb,
-        "_sign": _sign,
-        "_rational": _rational,
-        **printer.constants,
-    }
-    exec("\n".join(lines), namespace)  # source printed above from SymPy nodes
+def _load(text: str, constants: dict[str, tuple[int, int]]) -> Callable[..., tuple]:
+    """The function ``_f`` that ``text`` defines, its exact constants ``p / q`` made once."""
+    old = ctx.prec
+    ctx.prec = 4096  # the constants are binary fractions: exact at any precision this high
+    try:
+        namespace: dict[str, Any] = {name: arb(p) / q for name, (p, q) in constants.items()}
+    finally:
+        ctx.prec = old
+    namespace |= {"_arb": arb, "_sign": _sign, "_rational": _rational}
+    exec(text, namespace)  # source printed from SymPy nodes by arb_codegen
     return namespace["_f"]
 
 
@@ -203,10 +87,12 @@ class _Compiled:
 
 @functools.lru_cache(maxsize=512)
 def _compiled(name: str, form: Form, const: float | None = None) -> _Compiled:
-    d = derivatives(name, form, const)
-    parts = [*d.first, *(x for row in d.second for x in row), *d.ratio]
-    magnitudes = tuple(abs(float(x)) if x.is_number and x.is_finite else None for x in parts)
-    return _Compiled(arb_function(d.symbols, [d.value, *parts]), len(d.first), magnitudes)
+    source = built_in_parts(name, form, const)  # kept on disk: no SymPy in most runs
+    if source is None:
+        from gradtrio.checks.arb_codegen import op_source
+
+        source = op_source(name, form, const)
+    return _Compiled(_load(source.text, source.constants), source.arity, source.magnitudes)
 
 
 # -- evaluation --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from gradtrio.strategies.expression import Node
 
 __all__ = [
+    "BUILT_IN",
     "OPS",
     "Form",
     "Kink",
@@ -607,6 +608,9 @@ register(
     _pick_op("max", lambda a, b: a > b, "maximum", first_wins_above=True),
     _pick_op("min", lambda a, b: a < b, "minimum", first_wins_above=False),
 )
+
+#: The rows gradtrio itself defines (a row registered later under one of these names is not).
+BUILT_IN: dict[str, Op] = dict(OPS)
 
 
 def op_names() -> tuple[str, ...]:
