@@ -54,9 +54,9 @@ def blame_crash(
     if ref is not None:  # backward raised: which node's backward raises alone?
         values = [as_float(v) for v in ref.values]
         for k in _suspects(e):
-            alone, point = _alone(e.node(k), [values[i] for i in e.node(k).args])
+            alone, at = _alone(e.node(k), [values[i] for i in e.node(k).args])
             try:
-                engine.run(alone, point)
+                engine.run(alone, at)
             except EngineCrash as exc:
                 if exc.where == "backward":
                     where = f"{e.name(k)} = {e.node_source(k)}"

@@ -142,7 +142,8 @@ class IsolatedEngine:
     def _remaining(self) -> float | None:
         if self.timeout is None:
             return None
-        return max(self._limit - self._used, 1e-3) if self._depth else self.timeout
+        limit = self.timeout if self._limit is None else self._limit
+        return max(limit - self._used, 1e-3) if self._depth else self.timeout
 
     def task(self, name: str, *args: Any) -> Any:
         """Run :data:`gradtrio.checks.casework.TASKS` ``[name]`` on the engine in the worker."""
@@ -190,6 +191,7 @@ class IsolatedEngine:
             if fds:
                 self._pid = int(message)
                 self._conn = Connection(fds[0])
+                assert self._selector is not None  # made with the server
                 self._selector.register(self._conn.fileno(), selectors.EVENT_READ, "reply")
                 return
             self._stop_server()
@@ -219,8 +221,9 @@ class IsolatedEngine:
         """Kill the worker if it still runs; how it ended (None if that is unknown)."""
         code = None
         if self._conn is not None:
-            with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(self._conn.fileno())
+            if self._selector is not None:
+                with contextlib.suppress(KeyError, ValueError):
+                    self._selector.unregister(self._conn.fileno())
             self._conn.close()
             self._conn = None
         if self._pid is not None:

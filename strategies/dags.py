@@ -418,7 +418,8 @@ def wide_cases(
         candidates = [
             node for node in _overflowing_nodes(builder, available) if builder.would_overflow(node)
         ]
-        if candidates and draw(_COIN):
+        overflow: bool = bool(candidates) and draw(_COIN)
+        if overflow:
             builder.add(candidates[draw(_below(len(candidates)))], overflow=True)
         return Case(builder.expression(), builder.point, "wide")
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import mygrad as mg
+import mygrad.nnet as nnet
 from gradtrio.checks.engine import EngineRun
 from gradtrio.checks.libraries.base import ObjectGraphAdapter, grad_or_zero
 from gradtrio.strategies.expression import Expression
@@ -23,7 +24,7 @@ class MyGradAdapter(ObjectGraphAdapter):
 
     def __init__(self, name: str = "mygrad", dtype: str = "float64", **kw: Any) -> None:
         self.version = mg.__version__
-        self.np_dtype = mg.float64 if dtype == "float64" else mg.float32
+        self.np_dtype: Any = mg.float64 if dtype == "float64" else mg.float32
         super().__init__(name, dtype, **kw)
 
     def _functions(self) -> dict[str, Callable[..., Any]]:
@@ -37,14 +38,14 @@ class MyGradAdapter(ObjectGraphAdapter):
             "exp": mg.exp,
             "log": mg.log,
             "tanh": mg.tanh,
-            "sigmoid": mg.nnet.sigmoid,
-            "relu": mg.nnet.relu,
+            "sigmoid": nnet.sigmoid,
+            "relu": nnet.relu,
             "sqrt": mg.sqrt,
             "abs": mg.absolute,
             "sin": mg.sin,
             "cos": mg.cos,
             "square": mg.square,
-            "leaky_relu": lambda a: mg.nnet.leaky_relu(a, LEAKY_SLOPE),
+            "leaky_relu": lambda a: nnet.leaky_relu(a, LEAKY_SLOPE),
             "log1p": mg.log1p,
             "max": mg.maximum,
             "min": mg.minimum,
