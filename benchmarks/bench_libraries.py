@@ -1,11 +1,12 @@
 """Run the harness on the library adapters and record throughput and every finding.
 
     PYTHONPATH=. python benchmarks/bench_libraries.py --engines torch jax --seeds 0 1 2 \
-        --examples 300 --out /tmp/libraries.json
+        --examples 300 --out /tmp/libraries.json [--isolated]
 
 For each adapter and seed: examples judged, wall time, cases per second, and each failure (kind,
-reason, blame, the expression as JSON, the point, and the adapter's reproducer). Figures, not a
-pass/fail test.
+reason, blame, the expression as JSON, the point, and the adapter's reproducer). The adapter
+runs in this process, or with ``--isolated`` in a worker process, as the command line runs it.
+Figures, not a pass/fail test.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import time
 from typing import Any
 
-from gradtrio.checks.engine import EngineError
+from gradtrio.checks.engine import EngineError, load_engine
 from gradtrio.checks.libraries import ADAPTERS, load_adapter
 from gradtrio.checks.runner import run
 
@@ -42,9 +43,11 @@ def _failure(adapter: Any, v: Any) -> dict[str, Any]:
     }
 
 
-def bench(name: str, seeds: list[int], examples: int, without: list[str]) -> dict[str, Any]:
+def bench(
+    name: str, seeds: list[int], examples: int, without: list[str], isolated: bool
+) -> dict[str, Any]:
     start = time.perf_counter()
-    adapter = load_adapter(name)
+    adapter = load_engine(name, isolated=True) if isolated else load_adapter(name)
     for op in without:  # e.g. an op whose declared convention the verdict does not consult yet
         adapter.ops.pop(op, None)
     setup = time.perf_counter() - start
@@ -72,6 +75,7 @@ def bench(name: str, seeds: list[int], examples: int, without: list[str]) -> dic
     return {
         "engine": name,
         "describe": adapter.describe(),
+        "isolated": isolated,
         "without": without,
         "setup_s": round(setup, 2),
         "runs": rows,
@@ -85,11 +89,12 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=300)
     parser.add_argument("--without", nargs="*", default=[], help="ops not to generate")
     parser.add_argument("--out", default="-")
+    parser.add_argument("--isolated", action="store_true", help="each adapter in a worker")
     args = parser.parse_args()
     results = []
     for name in args.engines:
         try:
-            results.append(bench(name, args.seeds, args.examples, args.without))
+            results.append(bench(name, args.seeds, args.examples, args.without, args.isolated))
         except EngineError as exc:
             print(exc, file=sys.stderr)
     text = json.dumps(results, indent=1)
