@@ -300,6 +300,18 @@ class IsolatedEngine:
             return crashed
         return self._finish
 
+    def follow_up(self, value: Any) -> None:
+        """Send the message that the task begun by :meth:`start_task` waits for (one of
+        ``casework.FOLLOWED``). The worker's limit was paused until now, so the case's time
+        to answer is counted from here."""
+        if self._pending is None:  # the task could not be sent: its result is the crash
+            return
+        name, seconds, _ = self._pending
+        self._pending = (name, seconds, time.monotonic())
+        if self._conn is not None:
+            with contextlib.suppress(OSError):  # a dead worker: the result says so
+                self._conn.send(value)
+
     def _send(
         self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], is_task: bool
     ) -> None:
@@ -395,6 +407,7 @@ class IsolatedEngine:
 def _doing(name: str) -> str:
     return {
         "run_case": "the case",
+        "run_then_fd": "the case",
         "fd_estimates": "the finite differences",
         "loading": "loading the engine",
     }.get(name, f"{name}()")

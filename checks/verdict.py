@@ -25,7 +25,7 @@ from gradtrio.checks.blame import (
     blame_forward,
     kink_convention_differs,
 )
-from gradtrio.checks.casework import fd_estimates, start_run_case
+from gradtrio.checks.casework import EngineShare, fd_estimates
 from gradtrio.checks.compare import as_float, close
 from gradtrio.checks.engine import Engine, EngineCrash, EngineRun
 from gradtrio.checks.limits import CaseTimeout, size_scale
@@ -146,6 +146,16 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
     problem = point_problem(expression, point, **case.rules.to_dict())
     if problem is not None:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
+    scale = size_scale(len(expression.nodes))
+    # A worker runs the engine meanwhile: the reference, then torch, are computed here.
+    with EngineShare(engine, expression, point, scale) as share:
+        return _observe(engine, case, share, with_fd, scale, dtype)
+
+
+def _observe(
+    engine: Engine, case: Case, share: EngineShare, with_fd: bool, scale: float, dtype: str
+) -> Observations:
+    expression, point = case.expression, case.point
     try:
         ref = reference(expression, point, dtype=dtype)
     except Undecided as exc:  # the reference cannot enclose the exact result tightly enough
@@ -157,12 +167,11 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
     if ambiguous:
         return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
     noise = ref.value_bounds[-1]
-    scale = size_scale(len(expression.nodes))
-    finish = start_run_case(engine, expression, point, noise, with_fd, scale)
-    torch = torch_gradients(expression, point)  # while a worker runs the engine's share
+    share.finite_differences(noise if with_fd else None)
+    torch = torch_gradients(expression, point)
     try:
         with engine.time_limit(scale):  # one limit for the engine's share, the fd included
-            run, fd = finish()
+            run, fd = share.result()
         value_ok, grads_ok = _engine_agrees(run, ref)
         if not with_fd and not (value_ok and grads_ok):
             with engine.time_limit(scale):

@@ -78,8 +78,37 @@ def _limit_memory(megabytes: float | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+class _FollowUp:
+    """The one message a task in ``FOLLOWED`` waits for from the harness (the noise the finite
+    differences need, sent once the harness has the reference). The case's alarm is paused
+    while it waits, and the wait is not the engine's time. Read at most once: if the task ends
+    without asking (the engine raised first), :meth:`settle` reads it, so that it is not taken
+    for the next request."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.waited = 0.0
+        self.read = False
+
+    def __call__(self) -> Any:
+        left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+        started = time.perf_counter()
+        try:
+            return self.settle()
+        finally:
+            self.waited += time.perf_counter() - started
+            if left > 0:
+                signal.setitimer(signal.ITIMER_REAL, left)
+
+    def settle(self) -> Any:
+        if self.read:
+            return None
+        self.read = True
+        return self.conn.recv()
+
+
 def _serve(conn: Connection, engine: Any) -> None:
-    from gradtrio.checks.casework import TASKS
+    from gradtrio.checks.casework import FOLLOWED, TASKS
     from gradtrio.checks.engine import EngineCrash, safe_text
     from gradtrio.checks.limits import CaseTimeout, TimeLimit
 
@@ -91,6 +120,9 @@ def _serve(conn: Connection, engine: Any) -> None:
             return
         if isinstance(limit, TimeLimit):  # the engine's own limit, set to what the case has left
             limit.seconds = seconds
+        follow_up = _FollowUp(conn) if is_task and name in FOLLOWED else None
+        if follow_up is not None:
+            args = (*args, follow_up)
         started = time.perf_counter()
         try:
             function = functools.partial(TASKS[name], engine) if is_task else getattr(engine, name)
@@ -113,6 +145,12 @@ def _serve(conn: Connection, engine: Any) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         spent = time.perf_counter() - started
+        if follow_up is not None:
+            spent -= follow_up.waited
+            try:
+                follow_up.settle()
+            except EOFError:
+                return
         try:
             conn.send((*reply, spent))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:

@@ -180,3 +180,53 @@ def test_a_worker_gone_between_cases_is_a_crash_of_the_next_case_and_then_replac
     verdict = judge(engine, TANH, (0.5,))
     assert verdict.failed and "engine process" in verdict.reason
     assert judge(engine, TANH, (0.5,)).status is Status.PASS
+
+
+# -- the engine's share begun before the reference ----------------------------------------------
+
+
+def test_the_harness_computing_the_reference_is_not_the_engines_time(monkeypatch):
+    import gradtrio.checks.verdict as verdict
+
+    real = verdict.reference
+
+    def slow_reference(*args, **kwargs):  # the worker waits for its noise meanwhile
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(verdict, "reference", slow_reference)
+    engine = load_engine(isolated=True, timeout=0.5)
+    v = judge(engine, TANH, (0.5,))
+    assert v.status is Status.PASS and v.fd and v.fd[0].reliable
+    assert engine.restarts == 0
+
+
+def test_a_case_the_reference_cannot_decide_leaves_nothing_behind_for_the_next(monkeypatch):
+    import gradtrio.checks.verdict as verdict
+    from gradtrio.checks.oracle_sympy import Undecided
+
+    engine = load_engine(f"{ENGINES / 'wrong_mul.py'}:Value", isolated=True)
+    real = verdict.reference
+    undecided = [True]
+
+    def once_undecided(*args, **kwargs):
+        if undecided.pop() if undecided else False:
+            raise Undecided("undecided: a ball too wide")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(verdict, "reference", once_undecided)
+    product = Expression(2, (Node("mul", (0, 1)),))
+    assert judge(engine, product, (0.3, -1.2)).skip is not None
+    v = judge(engine, product, (0.7, 2.0))  # the answer to this case, not the one before
+    assert v.failed and v.engine.value == pytest.approx(1.4, rel=1e-15)
+    assert v.fd and all(f.reliable for f in v.fd)
+    assert engine.restarts == 0
+
+
+def test_an_engine_that_raises_in_its_run_leaves_the_worker_in_step():
+    engine = load_engine(f"{ENGINES / 'naive_tanh_overflow.py'}:Value", isolated=True)
+    crashed = judge(engine, TANH, (400.0,))
+    assert crashed.failed and crashed.crash is not None  # math.exp(800) raised OverflowError
+    v = judge(engine, TANH, (0.5,))
+    assert v.status is Status.PASS and v.fd and v.fd[0].reliable
+    assert engine.restarts == 0
