@@ -1,6 +1,6 @@
 """Wall time of the project's main job, start-up included, and where it goes.
 
-    python benchmarks/bench_main_job.py [--runs 5] [--phases]
+    python benchmarks/bench_main_job.py [--runs 5] [--phases] [--against CHECKOUT]
 
 Runs ``python -m gradtrio --quiet --no-corpus --no-report`` (500 examples, seed 0, the default
 engine) ``--runs`` times in a fresh empty directory, with this checkout first on ``PYTHONPATH``,
@@ -8,7 +8,14 @@ and prints each wall time, the median and the load average before and after: the
 shared, and a figure is only comparable with one taken at a similar load. With ``--phases`` each
 run also reports, from inside the process, the seconds until the run starts (imports, loading
 the engine), spent judging cases (all three oracles and the engine) and the rest of the run
-(Hypothesis drawing the cases, the deep chains' drawing, the summary).
+(Hypothesis drawing the cases, the deep chains' drawing, the summary). With ``--phases`` the
+harness imports everything before it loads the engine, so start-up is longer than in a plain run,
+where the two overlap.
+
+``--against CHECKOUT`` times another checkout of gradtrio (an earlier commit, say) in turns with
+this one, a pair per run, and prints each pair's ratio and their geometric mean: this machine's
+speed drifts by up to 2x within minutes, which a ratio of neighbouring runs cancels and a
+comparison of medians taken minutes apart does not.
 """
 
 from __future__ import annotations
@@ -61,8 +68,8 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def one_run(workdir: str, phases: bool) -> tuple[float, str]:
-    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+def one_run(workdir: str, phases: bool, root: Path = ROOT) -> tuple[float, str]:
+    path = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path}
     args = [sys.executable, "-c", _PHASES, *COMMAND[2:]] if phases else [sys.executable, *COMMAND]
     start = time.perf_counter()
@@ -81,8 +88,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--phases", action="store_true")
+    parser.add_argument("--against", type=Path, help="another checkout, timed in turns with this")
     args = parser.parse_args()
     print(f"load average before: {load()}")
+    if args.against is not None:
+        against(args.against.resolve(), args.runs)
+        return
     walls = []
     with tempfile.TemporaryDirectory() as workdir:
         for n in range(1, args.runs + 1):
@@ -90,6 +101,28 @@ def main() -> None:
             walls.append(wall)
             print(f"run {n}: {wall:.2f} s wall{detail}  (load {load()})", flush=True)
     print(f"median {statistics.median(walls):.2f} s over {len(walls)} runs; load after: {load()}")
+
+
+def against(other: Path, runs: int) -> None:
+    if not (other / "gradtrio" / "__init__.py").is_file():
+        raise SystemExit(f"--against {str(other)!r}: not a checkout of gradtrio")
+    ratios, ours, theirs = [], [], []
+    with tempfile.TemporaryDirectory() as workdir:
+        for n in range(1, runs + 1):
+            before, _ = one_run(workdir, False, other)
+            after, _ = one_run(workdir, False)
+            ratios.append(after / before)
+            theirs.append(before)
+            ours.append(after)
+            print(
+                f"pair {n}: {other} {before:.2f} s, this checkout {after:.2f} s, ratio "
+                f"{after / before:.2f}  (load {load()})",
+                flush=True,
+            )
+    print(
+        f"median {statistics.median(theirs):.2f} s there, {statistics.median(ours):.2f} s here; "
+        f"geometric mean of the ratios {statistics.geometric_mean(ratios):.2f} over {runs} pairs"
+    )
 
 
 if __name__ == "__main__":
