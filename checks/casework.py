@@ -15,19 +15,10 @@ import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gradtrio.checks.oracle_fd import (
-    STEP,
-    FDEstimate,
-    directional_derivative,
-    fd_gradients,
-    random_direction,
-)
+from gradtrio.checks.oracle_fd import FDEstimate, estimates
 from gradtrio.strategies.expression import Expression
 
-__all__ = ["FOLLOWED", "MANY_INPUTS", "TASKS", "EngineShare", "fd_estimates", "run_case"]
-
-MANY_INPUTS = 4
-"""Beyond this many inputs the finite differences estimate one directional derivative."""
+__all__ = ["FOLLOWED", "TASKS", "EngineShare", "fd_estimates", "run_case"]
 
 
 def _fd_estimates(
@@ -36,25 +27,7 @@ def _fd_estimates(
     def forward(p: Sequence[float]) -> float:
         return engine.forward(expression, p)
 
-    # Wide points get one random direction, not a step per input, and so do many inputs (an
-    # MLP's parameters): one estimate that checks the whole gradient, as gradcheck's fast mode
-    # does, for the forward passes of one input instead of dozens.
-    if max(abs(x) for x in point) > 100:
-        direction = random_direction(len(point))
-        return (directional_derivative(forward, expression, point, direction, noise=noise),)
-    if len(point) > MANY_INPUTS:
-        direction = random_direction(len(point))
-        return (
-            directional_derivative(forward, expression, point, direction, noise=noise, step=STEP),
-        )
-    return tuple(fd_gradients(forward, expression, point, noise=noise))
-
-
-def _run_case(
-    engine: Any, expression: Expression, point: tuple[float, ...], noise: float, with_fd: bool
-) -> tuple[Any, tuple[FDEstimate, ...]]:
-    run = engine.run(expression, point)
-    return run, _fd_estimates(engine, expression, point, noise) if with_fd else ()
+    return estimates(forward, expression, point, noise)
 
 
 def _run_then_fd(
@@ -68,6 +41,12 @@ def _run_then_fd(
     run = engine.run(expression, point)
     noise = noise_later()
     return run, () if noise is None else _fd_estimates(engine, expression, point, noise)
+
+
+def _run_case(
+    engine: Any, expression: Expression, point: tuple[float, ...], noise: float, with_fd: bool
+) -> tuple[Any, tuple[FDEstimate, ...]]:
+    return _run_then_fd(engine, expression, point, lambda: noise if with_fd else None)
 
 
 #: What a worker may be asked to run, by name, on the engine it holds.

@@ -28,11 +28,21 @@ from gradtrio.strategies.domain import float_values
 from gradtrio.strategies.expression import Expression, Node
 from gradtrio.strategies.ops import OPS
 
-__all__ = ["FDEstimate", "directional_derivative", "fd_gradients", "random_direction"]
+__all__ = [
+    "MANY_INPUTS",
+    "FDEstimate",
+    "directional_derivative",
+    "estimates",
+    "fd_gradients",
+    "random_direction",
+]
 
 LEVELS = 4
 STEP = 2.0**-7  # first step of a per-input estimate, relative to 1 + |x|
 DIRECTIONAL_STEP = 2.0**-7 * 1e-3  # first step along a direction, relative to 1 + max |x|
+WIDE = 100.0  # beyond this input magnitude, per-input steps are too coarse
+MANY_INPUTS = 4
+"""Beyond this many inputs the finite differences estimate one directional derivative."""
 UNIT_ROUNDOFF = 2.0**-53
 SUBNORMAL = 5e-324
 # Richardson's error estimate is a heuristic; it must miss by this factor before we are fooled.
@@ -229,3 +239,24 @@ def directional_derivative(
         estimate = _estimate(forward, center, point, direction, step * scale, noise)
     estimate.direction = list(direction)
     return estimate
+
+
+def estimates(
+    forward: Callable[[Sequence[float]], float],
+    expression: Expression,
+    point: Sequence[float],
+    noise: float,
+) -> tuple[FDEstimate, ...]:
+    """The finite differences a case gets: one estimate per input, or one along a random
+    direction for wide points (the small ``DIRECTIONAL_STEP``) and for more than
+    ``MANY_INPUTS`` inputs, an MLP's parameters (``STEP``): one estimate that checks the whole
+    gradient, as gradcheck's fast mode does, for the forward passes of one input, not dozens."""
+    wide = max(abs(x) for x in point) > WIDE
+    if wide or len(point) > MANY_INPUTS:
+        step = DIRECTIONAL_STEP if wide else STEP
+        direction = random_direction(len(point))
+        along = directional_derivative(
+            forward, expression, point, direction, noise=noise, step=step
+        )
+        return (along,)
+    return tuple(fd_gradients(forward, expression, point, noise=noise))

@@ -175,7 +175,7 @@ MANY_POINT = (0.5, -1.25, 2.0, 0.75, -0.5, 1.5)
 
 
 def test_many_inputs_are_triangulated_along_one_direction():
-    from gradtrio.checks.casework import MANY_INPUTS
+    from gradtrio.checks.oracle_fd import MANY_INPUTS
 
     assert MANY.n_inputs > MANY_INPUTS
     v = judge(resolve_engine(None), MANY, MANY_POINT)
