@@ -1,12 +1,12 @@
-"""What the benchmark scripts share: the line naming the machine, and a watch on the runner's
-verdicts (cases judged, and when the first failure came)."""
+"""What the benchmark scripts share: the line naming the machine, the best of several timings,
+and a watch on the runner's verdicts (cases judged, and when the first failure came)."""
 
 from __future__ import annotations
 
 import contextlib
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,20 @@ import gradtrio.checks.search
 import hypothesis
 import torch
 from gradtrio.checks.verdict import Verdict
+
+
+def best_of(
+    reps: int, fn: Callable[[], object], clock: Callable[[], float] = time.process_time
+) -> float:
+    """The smallest time of ``reps`` calls of ``fn`` on ``clock``: CPU time of this process by
+    default, which leaves out other load on a shared machine; ``time.perf_counter`` where the
+    work measured runs in another process too."""
+    times = []
+    for _ in range(reps):
+        start = clock()
+        fn()
+        times.append(clock() - start)
+    return min(times)
 
 
 def machine() -> str:

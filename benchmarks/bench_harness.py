@@ -26,7 +26,6 @@ import contextlib
 import math
 import random
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -35,7 +34,7 @@ import gradtrio.checks.oracle_fd
 import gradtrio.checks.verdict
 import mpmath
 import torch
-from _measure import machine
+from _measure import best_of, machine
 from flint import arb, ctx
 from gradtrio.checks.engine import Engine
 from gradtrio.checks.oracle_fd import fd_gradients
@@ -68,17 +67,6 @@ def draw_cases(n: int, run_seed: int) -> list[Case]:
 
     collect()
     return out[:n]
-
-
-def best_of(reps: int, fn: Callable[[], Any]) -> float:
-    """Smallest CPU time of this process over ``reps`` calls of ``fn``, in seconds: every part
-    measured runs on one thread, and CPU time leaves out other load on a shared machine."""
-    times = []
-    for _ in range(reps):
-        start = time.process_time()
-        fn()
-        times.append(time.process_time() - start)
-    return min(times)
 
 
 # -- gradcheck of the torch replay ------------------------------------------------------------

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _measure import machine
+from _measure import best_of, machine
 from gradtrio.checks.casework import run_case
 from gradtrio.checks.engine import EngineCrash, load_engine
 from gradtrio.checks.runner import families
@@ -35,12 +35,7 @@ ENGINES = Path(__file__).resolve().parent.parent / "tests" / "engines"
 def best(fn: Callable[[], object], reps: int) -> float:
     """Smallest wall time of ``reps`` calls: the worker's time is another process's, so CPU
     time of this one would leave it out."""
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return best_of(reps, fn, time.perf_counter)
 
 
 def draw(engine: object, n: int, seed: int) -> list:
