@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import platform
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import gradtrio.checks.search
+import gradtrio.checks.search.hypothesis_search
 import hypothesis
 import torch
-from gradtrio.checks.verdict import Verdict
+from gradtrio.checks.judgement.verdict import Verdict
+
+#: The test engines, the mutants and the former reference that the benchmarks measure live with
+#: the tests; every benchmark imports this module first.
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))
 
 
 def best_of(
@@ -56,7 +63,7 @@ class Watch:
 def watch_verdicts() -> Iterator[Watch]:
     """Wrap the runner's ``judge`` to count cases and note the first failing one."""
     watch = Watch()
-    original = gradtrio.checks.search.judge
+    original = gradtrio.checks.search.hypothesis_search.judge
 
     def judge(*args: Any, **kwargs: Any) -> Verdict:
         verdict = original(*args, **kwargs)
@@ -65,8 +72,8 @@ def watch_verdicts() -> Iterator[Watch]:
             watch.first_failure = (watch.judged, watch.seconds)
         return verdict
 
-    gradtrio.checks.search.judge = judge  # type: ignore[assignment]
+    gradtrio.checks.search.hypothesis_search.judge = judge  # type: ignore[assignment]
     try:
         yield watch
     finally:
-        gradtrio.checks.search.judge = original  # type: ignore[assignment]
+        gradtrio.checks.search.hypothesis_search.judge = original  # type: ignore[assignment]

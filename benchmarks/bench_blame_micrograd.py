@@ -17,7 +17,7 @@ at 0 is ``ZeroDivisionError``, an overflowing power ``OverflowError``) and that 
 every engine's smallest failure; and the same with ``**`` first made to give IEEE/PyTorch results
 there (control and mutants alike), which shows what the blame says about each planted bug.
 
-For each engine: whether ``gradtrio.checks.runner.run`` (``deep=0``) caught it, the kind of the
+For each engine: whether ``gradtrio.checks.search.run.run`` (``deep=0``) caught it, the kind of the
 smallest shrunk failure, the op its blame names, whether that is the planted one, and seconds.
 Exit status 1 when the patched control is flagged (the comparison would then mean nothing).
 """
@@ -33,10 +33,10 @@ import types
 from dataclasses import dataclass
 
 import micrograd.engine
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Culprit
-from gradtrio.checks.runner import run as run_harness
-from gradtrio.checks.verdict import Verdict
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Culprit
+from gradtrio.checks.judgement.verdict import Verdict
+from gradtrio.checks.search.run import run as run_harness
 
 
 @dataclass(frozen=True)
@@ -184,7 +184,7 @@ class Row:
 
 
 def judge(value_cls: type, name: str, allowed: frozenset[str], examples: int, seed: int) -> Row:
-    engine = Engine.from_class(value_cls, spec=f"micrograd:{name}")
+    engine = ValueClassEngine.from_class(value_cls, spec=f"micrograd:{name}")
     start = time.perf_counter()
     result = run_harness(engine, examples=examples, run_seed=seed, deep=0, progress=False)
     seconds = time.perf_counter() - start

@@ -30,23 +30,24 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import gradtrio.checks.oracle_fd
-import gradtrio.checks.verdict
+import gradtrio.checks.judgement.verdict
+import gradtrio.checks.oracles.finite_differences
 import mpmath
 import torch
 from _measure import best_of, machine
 from flint import arb, ctx
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.oracle_fd import fd_gradients
-from gradtrio.checks.oracle_mpmath import reference_mpmath
-from gradtrio.checks.oracle_sympy import OutOfDomain, Undecided, reference
-from gradtrio.checks.oracle_torch import torch_gradients
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.protocol import Engine
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.oracles.finite_differences import fd_gradients
+from gradtrio.checks.oracles.reference.enclose import OutOfDomain, Undecided, reference
+from gradtrio.checks.oracles.torch_float64 import torch_gradients
 from gradtrio.strategies import cases
 from gradtrio.strategies.dags import Case
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import Op
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from mpmath_reference import reference_mpmath
 
 
 def draw_cases(n: int, run_seed: int) -> list[Case]:
@@ -134,7 +135,7 @@ def table(header: Sequence[str], rows: list[Sequence[str]]) -> None:
 @contextlib.contextmanager
 def former_oracles() -> Iterator[None]:
     """``judge`` as it was: the 40-digit mpmath reference, all four Richardson levels."""
-    verdict, fd = gradtrio.checks.verdict, gradtrio.checks.oracle_fd
+    verdict, fd = gradtrio.checks.judgement.verdict, gradtrio.checks.oracles.finite_differences
     saved = verdict.reference, fd.GOOD_ENOUGH
 
     def former(expression: Expression, point: Sequence[float], dtype: str = "float64", **kw: Any):
@@ -151,12 +152,12 @@ def all_levels(fn: Callable[[], Any]) -> Callable[[], Any]:
     """``fn`` with finite differences always taking all four levels."""
 
     def run() -> Any:
-        saved = gradtrio.checks.oracle_fd.GOOD_ENOUGH
-        gradtrio.checks.oracle_fd.GOOD_ENOUGH = 0.0
+        saved = gradtrio.checks.oracles.finite_differences.GOOD_ENOUGH
+        gradtrio.checks.oracles.finite_differences.GOOD_ENOUGH = 0.0
         try:
             return fn()
         finally:
-            gradtrio.checks.oracle_fd.GOOD_ENOUGH = saved
+            gradtrio.checks.oracles.finite_differences.GOOD_ENOUGH = saved
 
     return run
 
@@ -372,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         f"command: python benchmarks/bench_harness.py --cases {args.cases} "
         f"--enclosures {args.enclosures} --seed {args.seed} --reps {args.reps}"
     )
-    engine = Engine.load()
+    engine = ValueClassEngine.load()
     drawn = draw_cases(max(args.cases, args.enclosures), args.seed)
     throughput(engine, drawn[: args.cases], args.reps)
     scaling(engine, args.reps)

@@ -22,10 +22,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _measure import best_of, machine
-from gradtrio.checks.casework import run_case
-from gradtrio.checks.engine import EngineCrash, load_engine
-from gradtrio.checks.runner import families
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.casework import run_case
+from gradtrio.checks.engines.protocol import EngineCrash
+from gradtrio.checks.engines.spec import load_engine
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.search.run import families
 from gradtrio.strategies.expression import Expression, Node
 from hypothesis import strategies as st
 

@@ -17,9 +17,10 @@ import sys
 import time
 from typing import Any
 
-from gradtrio.checks.engine import EngineError, load_engine
-from gradtrio.checks.libraries import ADAPTERS, load_adapter
-from gradtrio.checks.runner import run
+from gradtrio.checks.engines.libraries import ADAPTERS, load_adapter
+from gradtrio.checks.engines.protocol import EngineError
+from gradtrio.checks.engines.spec import load_engine
+from gradtrio.checks.search.run import run
 
 
 def _failure(adapter: Any, v: Any) -> dict[str, Any]:

@@ -37,7 +37,7 @@ COMMAND = ["-m", "gradtrio", "--quiet", "--no-corpus", "--no-report"]
 _PHASES = """
 import runpy, sys, time
 start = time.perf_counter()
-import gradtrio.checks.runner as runner, gradtrio.checks.search as search
+import gradtrio.checks.search.run as runner, gradtrio.checks.search.hypothesis_search as search
 marks, judging = {}, [0.0]
 run, judge = runner.run, search.judge
 def timed_judge(*args, **kwargs):

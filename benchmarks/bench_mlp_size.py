@@ -16,9 +16,10 @@ import time
 from pathlib import Path
 
 from _measure import machine
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.runner import _traceable
-from gradtrio.checks.search import search
+from gradtrio.checks.engines.protocol import Engine
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.search.hypothesis_search import search
+from gradtrio.checks.search.run import _traceable
 from gradtrio.strategies.dags import mlp_cases
 from mutants import MUTANTS, load_mutant, load_original
 
@@ -28,13 +29,13 @@ SKIP = {"tinyvalue", "strict_node", "hanging_backward"}
 
 
 def engines(only: str | None) -> list[tuple[str, Engine]]:
-    out = [("original", Engine.from_class(load_original(), spec="original"))]
+    out = [("original", ValueClassEngine.from_class(load_original(), spec="original"))]
     if only != "engines":
-        out += [(m.name, Engine.from_class(load_mutant(m), spec=m.name)) for m in MUTANTS]
+        out += [(m.name, ValueClassEngine.from_class(load_mutant(m), spec=m.name)) for m in MUTANTS]
     if only != "mutants":
         for path in sorted(ENGINES.glob("*.py")):
             if path.stem not in SKIP:
-                out.append((path.stem, Engine.load(f"{path}:Value", timeout=3.0)))
+                out.append((path.stem, ValueClassEngine.load(f"{path}:Value", timeout=3.0)))
     return [(name, engine) for name, engine in out if _traceable(engine.ops)]
 
 

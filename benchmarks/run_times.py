@@ -3,7 +3,7 @@ chains) on every test engine and every mutant of the battery, failing or not.
 
     python benchmarks/run_times.py [--seed 0] [--only engines|mutants]
 
-Each run is ``gradtrio.checks.runner.run`` with the command line's defaults (a test engine in a
+Each run is ``gradtrio.checks.search.run.run`` with the command line's defaults (a test engine in a
 worker process, as the command line runs it; a mutant, an in-memory class, in this one), so
 start-up is not included; prints one line per engine (seconds, outcome) and the median and the
 maximum per group.
@@ -17,9 +17,11 @@ import time
 from pathlib import Path
 
 from _measure import machine
-from gradtrio.checks.engine import Engine, load_engine
-from gradtrio.checks.outcome import Severity
-from gradtrio.checks.runner import run
+from gradtrio.checks.engines.protocol import Engine
+from gradtrio.checks.engines.spec import load_engine
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Severity
+from gradtrio.checks.search.run import run
 from mutants import MUTANTS, load_mutant
 
 ENGINES = Path(__file__).resolve().parent.parent / "tests" / "engines"
@@ -50,7 +52,7 @@ def main() -> None:
             if path.stem not in SKIP
         ]
     if args.only != "engines":
-        groups["mutants"] = [(m.name, Engine.from_class(load_mutant(m))) for m in MUTANTS]
+        groups["mutants"] = [(m.name, ValueClassEngine.from_class(load_mutant(m))) for m in MUTANTS]
     for group, engines in groups.items():
         times = []
         for name, engine in engines:

@@ -4,7 +4,7 @@ so every failure is a false alarm.
     python benchmarks/soak.py [--cases 100000] [--seeds 5] [--first-seed 0]
                               [--engine gradtrio.autograd:Value] [--in-process]
 
-The cases are split evenly over ``--seeds`` runs of ``gradtrio.checks.runner.run`` (seeds
+The cases are split evenly over ``--seeds`` runs of ``gradtrio.checks.search.run.run`` (seeds
 ``--first-seed`` onwards), the engine in a worker process as the command line runs it. Prints
 the cases judged, the failures, cases skipped outside the domain and cases left undecided
 because the oracles disagreed, and the full report of the first false alarm if any.
@@ -21,10 +21,10 @@ from collections import Counter
 
 from _measure import machine, watch_verdicts
 from gradtrio.checks.defaults import DEFAULT_ENGINE
-from gradtrio.checks.engine import load_engine
-from gradtrio.checks.report import format_verdict
-from gradtrio.checks.runner import run as run_harness
-from gradtrio.checks.verdict import Verdict
+from gradtrio.checks.engines.spec import load_engine
+from gradtrio.checks.judgement.verdict import Verdict
+from gradtrio.checks.report.text import format_verdict
+from gradtrio.checks.search.run import run as run_harness
 
 
 def main(argv: list[str] | None = None) -> int:

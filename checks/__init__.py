@@ -1,8 +1,14 @@
 """Judge autograd engines three ways: finite differences of the engine's own forward pass,
-PyTorch float64, and SymPy derivatives at high precision.
+PyTorch float64, and SymPy derivatives enclosed in Arb balls.
 
-Public: :func:`check` and its failure types, :class:`Engine`, :func:`judge` and
-:class:`Verdict`. Run ``python -m checks --help`` for the command line.
+The pipeline's stages are the subpackages, each importing only those below it:
+``cli``, ``api``, ``pytest_plugin`` (the interfaces) > ``report`` > ``search`` > ``judgement`` >
+``engines`` > ``oracles``, all above :mod:`gradtrio.strategies` and :mod:`gradtrio.autograd`.
+
+Public: :func:`check` and its failure types, :func:`judge` and :class:`Verdict`, :func:`run`,
+the engine protocol :class:`Engine`, :func:`load_engine` and :func:`resolve_engine`, the
+library adapters' base classes, and the outcome vocabulary. Run ``gradtrio --help`` for the
+command line.
 """
 
 from __future__ import annotations
@@ -20,24 +26,52 @@ _PUBLIC = {
     "GradientMismatch": "gradtrio.checks.api",
     "check": "gradtrio.checks.api",
     "resolve_engine": "gradtrio.checks.api",
-    "Engine": "gradtrio.checks.engine",
-    "EngineError": "gradtrio.checks.engine",
-    "Verdict": "gradtrio.checks.verdict",
-    "judge": "gradtrio.checks.verdict",
+    "Engine": "gradtrio.checks.engines.protocol",
+    "EngineError": "gradtrio.checks.engines.protocol",
+    "Limitation": "gradtrio.checks.engines.protocol",
+    "LimitationKind": "gradtrio.checks.engines.protocol",
+    "load_engine": "gradtrio.checks.engines.spec",
+    "ValueClassEngine": "gradtrio.checks.engines.value_class",
+    "FunctionalAdapter": "gradtrio.checks.engines.libraries.base",
+    "LibraryAdapter": "gradtrio.checks.engines.libraries.base",
+    "ObjectGraphAdapter": "gradtrio.checks.engines.libraries.base",
+    "Culprit": "gradtrio.checks.judgement.outcome",
+    "Kind": "gradtrio.checks.judgement.outcome",
+    "Severity": "gradtrio.checks.judgement.outcome",
+    "Skip": "gradtrio.checks.judgement.outcome",
+    "Status": "gradtrio.checks.judgement.outcome",
+    "Verdict": "gradtrio.checks.judgement.verdict",
+    "judge": "gradtrio.checks.judgement.verdict",
+    "RunResult": "gradtrio.checks.search.run",
+    "run": "gradtrio.checks.search.run",
 }
 
 __all__ = [
     "CheckFailure",
     "ConventionMismatch",
+    "Culprit",
     "Engine",
     "EngineCrashed",
     "EngineError",
     "ForwardMismatch",
+    "FunctionalAdapter",
     "GradientMismatch",
+    "Kind",
+    "LibraryAdapter",
+    "Limitation",
+    "LimitationKind",
+    "ObjectGraphAdapter",
+    "RunResult",
+    "Severity",
+    "Skip",
+    "Status",
+    "ValueClassEngine",
     "Verdict",
     "check",
     "judge",
+    "load_engine",
     "resolve_engine",
+    "run",
 ]
 
 if TYPE_CHECKING:
@@ -50,11 +84,20 @@ if TYPE_CHECKING:
         check,
         resolve_engine,
     )
-    from gradtrio.checks.engine import Engine, EngineError
-    from gradtrio.checks.verdict import Verdict, judge
+    from gradtrio.checks.engines.libraries.base import (
+        FunctionalAdapter,
+        LibraryAdapter,
+        ObjectGraphAdapter,
+    )
+    from gradtrio.checks.engines.protocol import Engine, EngineError, Limitation, LimitationKind
+    from gradtrio.checks.engines.spec import load_engine
+    from gradtrio.checks.engines.value_class import ValueClassEngine
+    from gradtrio.checks.judgement.outcome import Culprit, Kind, Severity, Skip, Status
+    from gradtrio.checks.judgement.verdict import Verdict, judge
+    from gradtrio.checks.search.run import RunResult, run
 
 
 def __getattr__(name: str) -> Any:
     if name not in _PUBLIC:
-        raise AttributeError(f"module 'checks' has no attribute {name!r}")
+        raise AttributeError(f"module 'gradtrio.checks' has no attribute {name!r}")
     return getattr(importlib.import_module(_PUBLIC[name]), name)

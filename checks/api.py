@@ -13,10 +13,13 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from gradtrio.checks.engine import DEFAULT_ENGINE, Engine, load_engine
-from gradtrio.checks.outcome import Kind
-from gradtrio.checks.report import format_verdict
-from gradtrio.checks.verdict import Verdict, judge
+from gradtrio.checks.defaults import DEFAULT_ENGINE
+from gradtrio.checks.engines.protocol import Engine
+from gradtrio.checks.engines.spec import load_engine
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Kind
+from gradtrio.checks.judgement.verdict import Verdict, judge
+from gradtrio.checks.report.text import format_verdict
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.expression import Expression
 
@@ -75,7 +78,7 @@ FAILURES: dict[Kind, type[CheckFailure]] = {
 def _engine_for(target: Any) -> Engine:
     if isinstance(target, str):
         return load_engine(target)
-    return Engine.from_class(target)
+    return ValueClassEngine.from_class(target)
 
 
 def resolve_engine(engine: Engine | type | str | None) -> Engine:
@@ -109,7 +112,7 @@ def check(
         raise TypeError("check(case): a Case carries its own point and rules")
     resolved = resolve_engine(engine)
     verdict = judge(resolved, case)
-    if verdict.is_bug or strict and verdict.failed:
+    if verdict.fails(strict):
         assert verdict.kind is not None
         raise FAILURES[verdict.kind](verdict, format_verdict(verdict, engine=resolved))
     return verdict

@@ -3,19 +3,20 @@
 Options (group ``gradtrio``): ``--gradtrio`` adds a ready-made battery of checks to the session
 (items ``gradtrio::interior``, ``::kink``, ``::wide``, ``::mlp``, ``::deep``, ``::backward-twice``,
 marked ``gradtrio`` so ``-m gradtrio`` runs them alone), ``--gradtrio-engine SPEC`` names the
-engine (default ``autograd:Value``, or the ``gradtrio_engine`` ini value), ``--gradtrio-examples
-N`` sets the cases per case family (default: the Hypothesis profile's ``max_examples``) and
-``--gradtrio-seed S`` the run's seed, from which every item derives its own. Under pytest-xdist
-each family is split into one item per worker (``--gradtrio-shards K`` to choose), sharing its
-cases; ``--gradtrio-corpus DIR`` replays the saved failing cases first (item ``::corpus``) and
-saves new bugs there, safely shared by the workers. The settings profiles ``dev``, ``ci`` and
-``thorough`` are registered when the plugin loads, so ``--hypothesis-profile ci`` and
-``HYPOTHESIS_PROFILE=ci`` work. A Hypothesis test of the user's that judges gradients (it uses a
-gradtrio fixture, or its module imports from gradtrio) runs without Hypothesis's default 200 ms
-deadline unless its ``@settings`` or a chosen profile set one.
+engine (default ``gradtrio.autograd:Value``, or the ``gradtrio_engine`` ini value),
+``--gradtrio-examples N`` sets the cases per case family (default: the Hypothesis profile's
+``max_examples``) and ``--gradtrio-seed S`` the run's seed, from which every item derives its
+own. Under pytest-xdist each family is split into one item per worker (``--gradtrio-shards K`` to
+choose), sharing its cases; ``--gradtrio-corpus DIR`` replays the saved failing cases first (item
+``::corpus``) and saves new bugs there, safely shared by the workers. The settings profiles
+``dev``, ``ci`` and ``thorough`` are registered when the plugin loads, so ``--hypothesis-profile
+ci`` and ``HYPOTHESIS_PROFILE=ci`` work. A Hypothesis test of the user's that judges gradients
+(it uses a gradtrio fixture, or its module imports from gradtrio) runs without Hypothesis's
+default 200 ms deadline unless its ``@settings`` or a chosen profile set one.
 
-Fixtures: ``gradtrio_engine`` (the :class:`~checks.engine.Engine`) and ``gradtrio_check`` (judges
-one case on it, raising a readable failure). A test of your own is a few lines::
+Fixtures: ``gradtrio_engine`` (the :class:`~gradtrio.checks.engines.protocol.Engine`) and
+``gradtrio_check`` (judges one case on it, raising a readable failure). A test of your own is a
+few lines::
 
     from hypothesis import given
     from gradtrio.checks.pytest_plugin import engine_cases
@@ -27,6 +28,7 @@ one case on it, raising a readable failure). A test of your own is a few lines::
 
 from __future__ import annotations
 
+import enum
 import functools
 import hashlib
 import math
@@ -37,20 +39,18 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from gradtrio.checks.defaults import DEFAULT_ENGINE
-from gradtrio.checks.options import integer_at_least
+from gradtrio.checks.cli.options import integer_at_least
+from gradtrio.checks.defaults import BATTERY_MAX_NODES, DEFAULT_ENGINE
 
 # Importing the profiles registers dev, ci and thorough and loads the one HYPOTHESIS_PROFILE names,
 # before Hypothesis's own plugin loads the profile --hypothesis-profile names.
 from gradtrio.strategies.profiles import load_from_environment, without_default_deadline
-
-if TYPE_CHECKING:
-    from gradtrio.checks.engine import Engine
 from hypothesis import settings
 from hypothesis import strategies as st
 
 if TYPE_CHECKING:
-    from gradtrio.checks.verdict import Verdict
+    from gradtrio.checks.engines.protocol import Engine
+    from gradtrio.checks.judgement.verdict import Verdict
     from gradtrio.strategies.case import Case
 
 # The oracles (torch, SymPy) are imported when a check runs, not when pytest loads the plugin:
@@ -202,8 +202,8 @@ def _item_seed(run_seed: int, name: str) -> int:
 def _load(spec: str, ops: tuple[str, ...] = (), in_process: bool = False) -> Engine:
     """The engine, in a worker process unless ``in_process``: an engine that exits, dies or
     hangs is then a finding of its case, never the end of the pytest session."""
-    from gradtrio.checks.engine import load_engine
-    from gradtrio.checks.loading import LoadError, load_op_modules
+    from gradtrio.checks.engines.loading import LoadError, load_op_modules
+    from gradtrio.checks.engines.spec import load_engine
 
     try:
         load_op_modules(ops)
@@ -269,15 +269,15 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 @pytest.fixture(scope="session")
 def gradtrio_engine(pytestconfig: pytest.Config) -> Engine:
-    """The engine named by ``--gradtrio-engine`` (default ``autograd:Value``)."""
+    """The engine named by ``--gradtrio-engine`` (default ``gradtrio.autograd:Value``)."""
     return _engine(pytestconfig)
 
 
 @pytest.fixture(scope="session")
 def gradtrio_check(pytestconfig: pytest.Config, gradtrio_engine: Engine) -> Callable[..., Verdict]:
     """``gradtrio_check(case)`` or ``gradtrio_check(expression, point, **rules)``: judge the
-    configured engine; returns the verdict, raises a :class:`~checks.api.CheckFailure` (an
-    AssertionError whose message is the full report) when the engine is wrong."""
+    configured engine; returns the verdict, raises a :class:`~gradtrio.checks.api.CheckFailure`
+    (an AssertionError whose message is the full report) when the engine is wrong."""
 
     # Imported here, at fixture set-up, so that loading torch and SymPy is not timed against the
     # first example's Hypothesis deadline.
@@ -293,8 +293,9 @@ def gradtrio_check(pytestconfig: pytest.Config, gradtrio_engine: Engine) -> Call
 
 
 def engine_cases(**kwargs: Any) -> st.SearchStrategy[Case]:
-    """:func:`strategies.cases` over the ops the configured engine has (it is loaded at the first
-    draw, after pytest has read ``--gradtrio-engine``); keyword arguments as for ``cases``."""
+    """:func:`gradtrio.strategies.cases` over the ops the configured engine has (it is loaded at
+    the first draw, after pytest has read ``--gradtrio-engine``); keyword arguments as for
+    ``cases``."""
     from gradtrio.strategies.dags import cases
 
     return st.deferred(lambda: cases(ops=_engine().ops, **kwargs))
@@ -315,71 +316,90 @@ def pytest_collection_modifyitems(
         items.extend(Battery.from_parent(session, name="gradtrio", nodeid="gradtrio").collect())
 
 
+class BatteryPart(enum.Enum):
+    """What a battery item checks: the saved cases, a case family, the deep chains, or the
+    engine's probed limitations."""
+
+    CORPUS = "corpus"
+    FAMILY = "family"
+    DEEP = "deep"
+    PROBES = "backward-twice"
+
+
 class Battery(pytest.Collector):
     """The corpus replay (with ``--gradtrio-corpus``), one item per case family the engine
     allows and shard, then the deep chains and the probes. The items are the same in every
     xdist worker, whatever the corpus holds, as xdist requires."""
 
     def collect(self) -> Iterator[pytest.Item]:  # type: ignore[override]
-        from gradtrio.checks.runner import families, has_deep_chains
+        from gradtrio.checks.search.families import families, has_deep_chains
 
         engine = _engine(self.config)
         if _corpus(self.config) is not None:
-            yield BatteryItem.from_parent(self, name="corpus")
+            yield BatteryItem.from_parent(self, name="corpus", part=BatteryPart.CORPUS)
         shards = _shards(self.config)
-        for family in families(engine, max_nodes=8):
+        for family in families(engine, max_nodes=BATTERY_MAX_NODES):
             for shard in range(1, shards + 1):
                 name = family if shards == 1 else f"{family}[{shard}of{shards}]"
-                yield BatteryItem.from_parent(self, name=name, family=family, shards=shards)
+                yield BatteryItem.from_parent(
+                    self, name=name, part=BatteryPart.FAMILY, family=family, shards=shards
+                )
         if has_deep_chains(engine):
-            yield BatteryItem.from_parent(self, name="deep")
-        yield BatteryItem.from_parent(self, name="backward-twice")
+            yield BatteryItem.from_parent(self, name="deep", part=BatteryPart.DEEP)
+        yield BatteryItem.from_parent(self, name="backward-twice", part=BatteryPart.PROBES)
 
 
 class BatteryItem(pytest.Item):
-    def __init__(self, *args: Any, family: str | None = None, shards: int = 1, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        part: BatteryPart,
+        family: str | None = None,
+        shards: int = 1,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.part = part
         self.family = family
         self.shards = shards
         self.add_marker("gradtrio")  # select the battery alone with -m gradtrio
 
     def runtest(self) -> None:
-        from gradtrio.checks.runner import families
-        from gradtrio.checks.search import search
-        from gradtrio.strategies.dags import deep_chains
+        from gradtrio.checks.search.families import deep_family, families
+        from gradtrio.checks.search.hypothesis_search import search
 
         engine = _engine(self.config)
-        if self.name == "backward-twice":
+        if self.part is BatteryPart.PROBES:
             for note in engine.limitations():
                 pytest.xfail(f"engine limitation: {note.text}")
             return
-        if self.name == "corpus":
-            self._judge(engine, self._replay(engine), [])
+        if self.part is BatteryPart.CORPUS:
+            self._judge(self._replay(engine), [])
             return
         seed = _item_seed(self.config.getoption("gradtrio_seed"), self.name)
         self.user_properties.append(("gradtrio_seed", seed))
         asked = self.config.getoption("gradtrio_examples")
         again = _rerun(self.config) + (f" --gradtrio-examples {asked}" if asked else "")
         intro = f"gradtrio::{self.name}: seed {seed}, from {again}"
-        if self.name == "deep":
-            strategy = deep_chains(ops=engine.ops, min_depth=10_000, max_depth=10_500)
-            found = search(engine, strategy, examples=1, seed_value=seed, shrink=False)
+        if self.part is BatteryPart.DEEP:
+            found = search(engine, deep_family(engine), examples=1, seed_value=seed, shrink=False)
         else:
             default = settings.default.max_examples if settings.default is not None else 100
             examples = int(asked or default)
-            strategy = families(engine, max_nodes=8)[self.family or self.name]
+            assert self.family is not None  # set for every family item
+            strategy = families(engine, max_nodes=BATTERY_MAX_NODES)[self.family]
             share = math.ceil(examples / self.shards)  # the family's cases, shared out
             found = search(engine, strategy, examples=share, seed_value=seed)
-        self._judge(engine, found.failures, [intro, *self._save(engine, found.failures)])
+        self._judge(found.failures, [intro, *self._save(engine, found.failures)])
 
-    def _judge(self, engine: Engine, failures: list[Verdict], notes: list[str]) -> None:
+    def _judge(self, failures: list[Verdict], notes: list[str]) -> None:
         """Fail on bugs (every finding, when strict) with their reports; other findings make
         the item an expected failure naming them."""
-        from gradtrio.checks.report import format_verdict
+        from gradtrio.checks.report.text import format_verdict
 
-        strict = _strict(self.config)
-        failing = [v for v in failures if v.is_bug or strict]
+        failing = [v for v in failures if v.fails(_strict(self.config))]
         if failing:
+            engine = _engine(self.config)
             reports = [format_verdict(v, engine=engine) for v in failing]
             raise BatteryFailure("\n\n".join([*reports, "\n".join(notes)]).strip())
         if failures:
@@ -392,10 +412,10 @@ class BatteryItem(pytest.Item):
 
     def _replay(self, engine: Engine) -> list[Verdict]:
         """The failing verdicts of the saved cases; an unreadable file fails the item."""
-        from gradtrio.checks.corpus import CorpusError, replay
+        from gradtrio.checks.search.corpus import CorpusError, replay
 
         directory = _corpus(self.config)
-        assert directory is not None
+        assert directory is not None  # the item exists only with a corpus
         failures: list[Verdict] = []
         for item in replay(engine, directory):
             if isinstance(item, CorpusError):
@@ -407,27 +427,18 @@ class BatteryItem(pytest.Item):
 
     def _save(self, engine: Engine, failures: list[Verdict]) -> list[str]:
         """Save the new failing cases to the corpus, if there is one; lines saying where."""
-        from gradtrio.checks.corpus import Entry, save
+        from gradtrio.checks.search.corpus import save_new
 
         directory = _corpus(self.config)
         if directory is None:
             return []
-        lines = []
-        for verdict in failures:
-            if verdict.limitation is not None:
-                continue  # deep chains and hangs are drawn again on every run; not saved
-            try:
-                path = save(directory, verdict, engine.spec)
-            except OSError as exc:
-                self.warn(pytest.PytestWarning(f"gradtrio: corpus {str(directory)!r}: {exc}"))
-                break
-            if path is None:
-                digest = Entry.from_verdict(verdict, engine.spec).digest
-                lines.append(f"already in the corpus: {directory / f'case-{digest}.json'}")
-            else:
-                self.user_properties.append(("gradtrio_saved", path.name))
-                lines.append(f"saved to the corpus: {path}")
-        return lines
+        saved = save_new(directory, failures, engine.spec)
+        if saved.error is not None:
+            self.warn(pytest.PytestWarning(f"gradtrio: {saved.error}"))
+        self.user_properties += [("gradtrio_saved", path.name) for path in saved.written]
+        return [f"already in the corpus: {path}" for path in saved.held] + [
+            f"saved to the corpus: {path}" for path in saved.written
+        ]
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         if isinstance(excinfo.value, BatteryFailure):

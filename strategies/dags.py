@@ -23,7 +23,7 @@ from gradtrio.strategies.domain import (
     node_problem,
     point_problem,
 )
-from gradtrio.strategies.expression import Expression, Node
+from gradtrio.strategies.expression import Expression, Node, alone
 from gradtrio.strategies.ops import OPS, Form
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -433,9 +433,9 @@ def _overflowing_nodes(builder: _Builder, available: dict[str, tuple[Form, ...]]
     for name, forms in available.items():
         op = OPS[name]
         if op.can_overflow:
-            node = op.alone(0)
+            node = alone(op, 0)
             if node.form in forms:
-                out += [op.alone(i) for i in range(len(builder.values))]
+                out += [alone(op, i) for i in range(len(builder.values))]
     return out
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypeVar
 
 from gradtrio.strategies.ops import OPS, Form, Op
 
-__all__ = ["FORMAT", "Expression", "Node", "interpret"]
+__all__ = ["FORMAT", "Expression", "Node", "alone", "interpret"]
 
 FORMAT = "gradtrio.expression/1"
 T = TypeVar("T")
@@ -272,6 +272,16 @@ def _validate_node(node: Any, index: int) -> None:
             raise ValueError(f"node {index} operand={i!r}: expected an index of an earlier node")
     if node.side is not None and not (isinstance(node.const, float) and math.isfinite(node.const)):
         raise ValueError(f"node {index} const={node.const!r}: expected a finite float")
+
+
+def alone(op: Op, index: int) -> Node:
+    """``op`` applied to node ``index`` alone: ``exp(v)``, ``v * v``, or with the row's
+    ``self_const`` on the right (``v ** 64``)."""
+    if op.arity == 1:
+        return Node(op.name, (index,))
+    if op.self_const is None:
+        return Node(op.name, (index, index))
+    return Node(op.name, (index,), const=op.self_const, side="right")
 
 
 def interpret(

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     import sympy
-    from gradtrio.strategies.expression import Node
 
 __all__ = [
     "BUILT_IN",
@@ -154,7 +153,8 @@ class Op:
             a scaler of the upstream gradient, once it has passed alone; controls are tried in
             registry order, so the more primitive ones (add, mul) come first.
         self_const: for a binary op, the constant it takes when applied to one node alone (see
-            :meth:`alone`); None means the node against itself (``x * x``).
+            :func:`~gradtrio.strategies.expression.alone`); None means the node against itself
+            (``x * x``).
         singular: where a common formula of the op raises although the exact value and
             derivative exist (``x ** c`` at x = 0, where micrograd's ``c * x ** (c - 1)`` is
             ``0 * inf``, or at x < 0 for ``exp(c log x)``): an engine that raises there is warned
@@ -222,16 +222,6 @@ class Op:
     def source(self, operands: Sequence[str]) -> str:
         """Python source applying this op to operand expressions (names or number literals)."""
         return self.python.format(*operands)
-
-    def alone(self, index: int) -> Node:
-        """This op applied to node ``index`` alone: ``exp(v)``, ``v * v``, ``v ** 64``."""
-        from gradtrio.strategies.expression import Node
-
-        if self.arity == 1:
-            return Node(self.name, (index,))
-        if self.self_const is None:
-            return Node(self.name, (index, index))
-        return Node(self.name, (index,), const=self.self_const, side="right")
 
 
 _SMALL = (2.0, -1.0, 0.5, 3.0, -2.5, 1.5, 0.1, 10.0)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from gradtrio.checks.cli import main
-from gradtrio.checks.engine import Engine, EngineError
-from gradtrio.checks.outcome import Kind, Severity, Status
-from gradtrio.checks.runner import run
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.protocol import Engine, EngineError
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Kind, Severity, Status
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.search.run import run
 from gradtrio.strategies.expression import Expression, Node
 
 ENGINES = Path(__file__).parent / "engines"
@@ -23,7 +24,7 @@ def spec(name: str, cls: str = "Value") -> str:
 
 
 def load(name: str, cls: str = "Value", **overrides) -> Engine:
-    return Engine.load(spec(name, cls), **overrides)
+    return ValueClassEngine.load(spec(name, cls), **overrides)
 
 
 SQUARE = Expression(1, (Node("mul", (0, 0)),))
@@ -50,7 +51,7 @@ def test_probing_finds_val_and_backprop():
 
 
 def test_probing_finds_data_grad_backward_on_our_engine():
-    engine = Engine.load()
+    engine = ValueClassEngine.load()
     assert (engine.value_attr, engine.grad_attr, engine.backward) == ("data", "grad", "backward")
 
 
@@ -174,7 +175,7 @@ def test_double_counting_on_a_second_backward_is_a_limitation():
     assert len(notes) == 1 and "double-counts intermediate gradients" in notes[0].text
     assert "x0.grad = -3.0, expected -2.0" in notes[0].text
     assert load("tinyvalue").limitations() == []
-    assert Engine.load().limitations() == []
+    assert ValueClassEngine.load().limitations() == []
 
 
 def test_cli_summary_shows_the_double_counting_limitation():

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from gradtrio.checks import arb_table
-from gradtrio.checks.arb_codegen import op_source
+from gradtrio.checks.oracles.reference import table as arb_table
+from gradtrio.checks.oracles.reference.codegen import op_source
 from gradtrio.strategies.ops import BUILT_IN, OPS, register
 
 

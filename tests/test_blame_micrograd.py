@@ -6,10 +6,10 @@ import inspect
 import types
 
 import pytest
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Culprit, Severity
-from gradtrio.checks.runner import run
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Culprit, Severity
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.search.run import run
 from gradtrio.strategies import Expression, Node
 
 engine_module = pytest.importorskip("micrograd.engine", reason="micrograd is not installed")
@@ -31,7 +31,7 @@ DROPPED = (
 
 
 def test_a_bug_in_mul_shown_through_sub_is_blamed_on_mul():
-    engine = Engine.from_class(planted(*DROPPED), spec="micrograd with a planted mul bug")
+    engine = ValueClassEngine.from_class(planted(*DROPPED), spec="micrograd with a planted mul bug")
     # x0 - x1 is x0 + x1 * -1 in micrograd; scaled by 3 the dropped factor shows.
     sub = Expression(2, (Node("sub", (0, 1)), Node("mul", (2,), const=3.0, side="right")))
     verdict = judge(engine, sub, (0.5, 1.25))
@@ -40,7 +40,7 @@ def test_a_bug_in_mul_shown_through_sub_is_blamed_on_mul():
 
 
 def test_a_run_on_micrograd_with_a_planted_mul_bug_blames_mul():
-    engine = Engine.from_class(planted(*DROPPED), spec="micrograd with a planted mul bug")
+    engine = ValueClassEngine.from_class(planted(*DROPPED), spec="micrograd with a planted mul bug")
     result = run(engine, examples=300, deep=0, progress=False, post_budget=None)
     bugs = result.of_severity(Severity.BUG)
     assert bugs
@@ -48,6 +48,6 @@ def test_a_run_on_micrograd_with_a_planted_mul_bug_blames_mul():
 
 
 def test_unchanged_micrograd_has_no_bug():
-    engine = Engine.from_class(engine_module.Value, spec="micrograd 0.1.0")
+    engine = ValueClassEngine.from_class(engine_module.Value, spec="micrograd 0.1.0")
     result = run(engine, examples=200, deep=0, progress=False)
     assert not result.bugs, [v.reason for v in result.bugs]

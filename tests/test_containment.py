@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from gradtrio.checks.engine import EngineCrash, load_engine
-from gradtrio.checks.isolation import IsolatedEngine
-from gradtrio.checks.limits import CaseTimeout
-from gradtrio.checks.outcome import Status
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.isolation import IsolatedEngine
+from gradtrio.checks.engines.limits import CaseTimeout
+from gradtrio.checks.engines.protocol import EngineCrash
+from gradtrio.checks.engines.spec import load_engine
+from gradtrio.checks.judgement.outcome import Status
+from gradtrio.checks.judgement.verdict import judge
 from gradtrio.strategies.expression import Expression, Node
 
 ENGINES = Path(__file__).parent / "engines"
@@ -186,7 +187,7 @@ def test_a_worker_gone_between_cases_is_a_crash_of_the_next_case_and_then_replac
 
 
 def test_the_harness_computing_the_reference_is_not_the_engines_time(monkeypatch):
-    import gradtrio.checks.verdict as verdict
+    import gradtrio.checks.judgement.verdict as verdict
 
     real = verdict.reference
 
@@ -202,8 +203,8 @@ def test_the_harness_computing_the_reference_is_not_the_engines_time(monkeypatch
 
 
 def test_a_case_the_reference_cannot_decide_leaves_nothing_behind_for_the_next(monkeypatch):
-    import gradtrio.checks.verdict as verdict
-    from gradtrio.checks.oracle_sympy import Undecided
+    import gradtrio.checks.judgement.verdict as verdict
+    from gradtrio.checks.oracles.reference.enclose import Undecided
 
     engine = load_engine(f"{ENGINES / 'wrong_mul.py'}:Value", isolated=True)
     real = verdict.reference

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from gradtrio.checks.corpus import CorpusError, Entry, entries, replay, save
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Kind
-from gradtrio.checks.runner import run
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Kind
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.search.corpus import CorpusError, Entry, entries, replay, save
+from gradtrio.checks.search.run import run
 from gradtrio.strategies import Case, Expression, Node, Rules
 
 ENGINES = Path(__file__).parent / "engines"
@@ -22,7 +22,7 @@ RELU_AT_KINK = Expression(1, (Node("relu", (0,)), Node("add", (1, 0))))
 
 
 def failing(expression=SQUARE, point=(1.5,)):
-    verdict = judge(Engine.load(WRONG_MUL), expression, point)
+    verdict = judge(ValueClassEngine.load(WRONG_MUL), expression, point)
     assert verdict.failed
     return verdict
 
@@ -39,7 +39,7 @@ def test_a_saved_case_round_trips(tmp_path):
 
 
 def test_the_case_is_saved_with_its_family_and_rules(tmp_path):
-    zero_grads = Engine.load(f"{ENGINES / 'zero_grads.py'}:Value")
+    zero_grads = ValueClassEngine.load(f"{ENGINES / 'zero_grads.py'}:Value")
     case = Case(RELU_AT_KINK, (0.0,), "kink", Rules(max_magnitude=1e6))
     verdict = judge(zero_grads, case)
     assert verdict.failed
@@ -65,7 +65,7 @@ def test_a_file_of_the_first_format_still_replays_with_its_options(tmp_path):
     (entry,) = entries(tmp_path)
     # Format 1 options were relative to the strict defaults of the time.
     assert entry.case.rules == Rules(exact_kinks=True, max_magnitude=1e6, overflow_output=False)
-    zero_grads = Engine.load(f"{ENGINES / 'zero_grads.py'}:Value")
+    zero_grads = ValueClassEngine.load(f"{ENGINES / 'zero_grads.py'}:Value")
     ((_, again),) = list(replay(zero_grads, tmp_path))
     assert again.failed
 
@@ -115,7 +115,7 @@ def test_corrupt_and_foreign_files_are_named_and_the_rest_still_replays(tmp_path
     (tmp_path / "broken.json").write_text("{not json")
     (tmp_path / "other-tool.json").write_text('{"version": 3}')
     (tmp_path / "README.txt").write_text("not a case")
-    items = list(replay(Engine.load(WRONG_MUL), tmp_path))
+    items = list(replay(ValueClassEngine.load(WRONG_MUL), tmp_path))
     errors = [str(i) for i in items if isinstance(i, CorpusError)]
     assert len(errors) == 2
     assert any("broken.json" in e and "not JSON" in e for e in errors)
@@ -127,16 +127,20 @@ def test_corrupt_and_foreign_files_are_named_and_the_rest_still_replays(tmp_path
 
 def test_a_run_replays_the_corpus_first_and_catches_the_planted_bug(tmp_path):
     save(tmp_path, failing(Expression(2, (Node("mul", (0, 1)),)), (0.5, -2.0)), WRONG_MUL)
-    result = run(Engine.load(WRONG_MUL), examples=1, deep=0, progress=False, corpus=tmp_path)
+    result = run(
+        ValueClassEngine.load(WRONG_MUL), examples=1, deep=0, progress=False, corpus=tmp_path
+    )
     assert result.family_counts["corpus"] == 1
-    assert result.replayed and result.replayed[0][1].kind == Kind.GRADIENT
-    assert result.origin(result.failures[0]).endswith(".json")
+    assert result.replayed and result.replayed[0].verdict.kind == Kind.GRADIENT
+    assert result.findings[0].origin.endswith(".json")
 
 
 def test_a_run_saves_new_failures_and_our_engine_passes_them(tmp_path):
-    result = run(Engine.load(WRONG_MUL), examples=100, deep=0, progress=False, corpus=tmp_path)
+    result = run(
+        ValueClassEngine.load(WRONG_MUL), examples=100, deep=0, progress=False, corpus=tmp_path
+    )
     assert result.saved and not result.passed
-    again = run(Engine.load(), examples=1, deep=0, progress=False, corpus=tmp_path)
+    again = run(ValueClassEngine.load(), examples=1, deep=0, progress=False, corpus=tmp_path)
     assert again.passed and again.family_counts["corpus"] == len(result.saved)
 
 

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 from gradtrio.checks import resolve_engine
-from gradtrio.checks.picture import expression_dot
+from gradtrio.checks.report.picture import expression_dot
 from gradtrio.strategies import Expression, Node, cases, expressions
 from gradtrio.strategies.domain import float_values
 from gradtrio.strategies.expression import interpret

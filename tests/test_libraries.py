@@ -14,12 +14,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from gradtrio.checks.compare import close
-from gradtrio.checks.engine import EngineError
-from gradtrio.checks.libraries import ADAPTERS, load_adapter
-from gradtrio.checks.oracle_sympy import reference
-from gradtrio.checks.outcome import Kind, Status
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.libraries import ADAPTERS, load_adapter
+from gradtrio.checks.engines.local import LocalShare
+from gradtrio.checks.engines.protocol import EngineError
+from gradtrio.checks.judgement.compare import close
+from gradtrio.checks.judgement.outcome import Kind, Status
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.oracles.reference.enclose import reference
 from gradtrio.strategies.expression import Expression, Node
 
 ROOT = Path(__file__).parent.parent
@@ -81,6 +82,9 @@ class Scaled:
 
     def __getattr__(self, name):
         return getattr(self._inner, name)
+
+    def share(self, expression, point, scale):  # the case runs through this run, not the inner
+        return LocalShare(self, expression, point)
 
     def run(self, expression, point):
         run = self._inner.run(expression, point)
@@ -167,7 +171,9 @@ def test_unknown_name_is_a_one_line_error():
 
 def test_missing_library_is_a_one_line_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "mygrad", None)  # import mygrad now raises
-    monkeypatch.delitem(sys.modules, "gradtrio.checks.libraries.mygrad_adapter", raising=False)
+    monkeypatch.delitem(
+        sys.modules, "gradtrio.checks.engines.libraries.mygrad_adapter", raising=False
+    )
     with pytest.raises(EngineError) as info:
         load_adapter("mygrad")
     assert str(info.value) == (
@@ -181,7 +187,7 @@ def test_hips_autograd_is_found_past_the_checkouts_autograd_folder():
         "print('plain:', autograd.__file__)\n"
         "for name in [m for m in sys.modules if m.partition('.')[0] == 'autograd']:\n"
         "    del sys.modules[name]\n"
-        "from gradtrio.checks.libraries.hips_autograd import import_hips_autograd\n"
+        "from gradtrio.checks.engines.libraries.hips_autograd import import_hips_autograd\n"
         "print('hips:', import_hips_autograd().__file__)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

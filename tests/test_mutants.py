@@ -3,25 +3,21 @@ bug must be caught, shrunk to a small case and blamed on the right op."""
 
 import hashlib
 import sys
-from pathlib import Path
 
+import mutants
 import pytest
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Status
-from gradtrio.checks.runner import run
-from gradtrio.checks.verdict import judge
-from gradtrio.strategies.expression import Expression, Node
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
-import mutants  # noqa: E402
-from mutation_battery import (  # noqa: E402
+from baselines import (
     GRADCHECKED,
     blamed_op,
     fixed_tests,
     gradcheck_cases,
     gradcheck_kills,
 )
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Status
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.search.run import run
+from gradtrio.strategies.expression import Expression, Node
 
 EXAMPLES = 600
 SEED = 0
@@ -63,7 +59,7 @@ def test_the_loader_gives_a_fresh_class_each_time():
 
 
 def test_the_original_loaded_like_a_mutant_passes_the_checks():
-    engine = Engine.from_class(mutants.load_original())
+    engine = ValueClassEngine.from_class(mutants.load_original())
     shared = Expression(
         2,
         (
@@ -107,7 +103,7 @@ def test_a_mutant_whose_text_is_repeated_is_refused():
 @pytest.mark.parametrize("name", REPRESENTATIVE)
 def test_the_harness_catches_shrinks_and_blames(name):
     mutant = BY_NAME[name]
-    engine = Engine.from_class(mutants.load_mutant(mutant))
+    engine = ValueClassEngine.from_class(mutants.load_mutant(mutant))
     # The ops the mutants are planted among: a larger registry would thin out each op's cases.
     engine.ops = {name: forms for name, forms in engine.ops.items() if name in GRADCHECKED}
     # No time budget: what is measured here must not depend on the machine's load.

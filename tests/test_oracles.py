@@ -6,9 +6,13 @@ from fractions import Fraction
 
 import pytest
 from gradtrio.checks import resolve_engine
-from gradtrio.checks.oracle_fd import directional_derivative, fd_gradients, random_direction
-from gradtrio.checks.oracle_sympy import Undecided, reference
-from gradtrio.checks.oracle_torch import torch_gradients
+from gradtrio.checks.oracles.finite_differences import (
+    directional_derivative,
+    fd_gradients,
+    random_direction,
+)
+from gradtrio.checks.oracles.reference.enclose import Undecided, reference
+from gradtrio.checks.oracles.torch_float64 import torch_gradients
 from gradtrio.strategies import Expression, Node, cases
 from hypothesis import assume, given
 

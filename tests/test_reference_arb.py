@@ -8,22 +8,22 @@ import pytest
 import sympy
 import torch
 from flint import arb, ctx
-from gradtrio.checks.compare import close
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.oracle_arb import TooWide, arb_function
-from gradtrio.checks.oracle_mpmath import reference_mpmath
-from gradtrio.checks.oracle_sympy import (
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.compare import close
+from gradtrio.checks.judgement.outcome import Skip, Status
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.oracles.reference.balls import TooWide, arb_function
+from gradtrio.checks.oracles.reference.enclose import (
     FLOAT32,
     FLOAT64,
     OutOfDomain,
     Undecided,
     reference,
 )
-from gradtrio.checks.outcome import Skip, Status
-from gradtrio.checks.verdict import judge
 from gradtrio.strategies import Expression, Node, cases
 from gradtrio.strategies.expression import interpret
 from hypothesis import given
+from mpmath_reference import reference_mpmath
 
 TANH = Expression(1, (Node("tanh", (0,)),))
 
@@ -66,7 +66,7 @@ class SechValue:
 
 
 def test_an_engine_with_the_exact_tanh_derivative_passes_where_one_minus_t_squared_cancels():
-    engine = Engine.from_class(SechValue)
+    engine = ValueClassEngine.from_class(SechValue)
     assert engine.run(TANH, (48.0,)).grads[0] == pytest.approx(8.124370650939e-42, rel=1e-12)
     verdict = judge(engine, TANH, (48.0,))
     assert verdict.status is Status.PASS, verdict.reason
@@ -141,7 +141,7 @@ def test_an_exact_value_on_a_kink_that_balls_cannot_prove_is_undecided():
     with pytest.raises(Undecided):
         reference(e, [0.5])
     assert issubclass(Undecided, OutOfDomain)  # callers that know only OutOfDomain skip
-    verdict = judge(Engine.load(), e, (0.5,))
+    verdict = judge(ValueClassEngine.load(), e, (0.5,))
     assert verdict.skip is Skip.UNDECIDED and "undecided" in verdict.reason
 
 
@@ -274,11 +274,11 @@ def test_a_finite_gradient_behind_an_overflow_is_undecided_not_judged():
     )
     with pytest.raises(Undecided, match="d/dx1 is 0"):
         reference(e, [-999.0, -360.0])
-    verdict = judge(Engine.load(), e, (-999.0, -360.0))
+    verdict = judge(ValueClassEngine.load(), e, (-999.0, -360.0))
     assert verdict.status is Status.SKIP
     # ...while an output that overflows with gradients that overflow too is judged
     exp = Expression(1, (Node("exp", (0,)),))
-    assert judge(Engine.load(), exp, (800.0,)).status is Status.PASS
+    assert judge(ValueClassEngine.load(), exp, (800.0,)).status is Status.PASS
 
 
 @pytest.mark.parametrize("x", [1e-100, 1e-3, 2.225073858507203e-309])

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Kind
-from gradtrio.checks.picture import new_run_directory, to_dot, write_failure
-from gradtrio.checks.report import example_line, format_verdict, reproducer
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Kind
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.report.files import new_run_directory, write_failure
+from gradtrio.checks.report.picture import to_dot
+from gradtrio.checks.report.text import example_line, format_verdict, reproducer
 from gradtrio.strategies import Case, Expression, Node, Rules, cases
 from hypothesis import Phase, example, given, settings
 
@@ -24,7 +25,7 @@ PRODUCT_PLUS = Expression(2, (Node("mul", (0, 1)), Node("add", (2, 0))))
 
 @pytest.fixture(scope="module")
 def engine():
-    return Engine.load(WRONG_MUL)
+    return ValueClassEngine.load(WRONG_MUL)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_the_snippet_runs_on_its_own_and_prints_the_engine_values(engine, verdic
 
 
 def test_the_snippet_wraps_constants_for_an_engine_that_needs_it(tmp_path):
-    strict = Engine.load(f"{ENGINES / 'strict_node.py'}:Node")
+    strict = ValueClassEngine.load(f"{ENGINES / 'strict_node.py'}:Node")
     two_minus_x = Expression(1, (Node("sub", (0,), const=2.0, side="left"),))
     source = reproducer(judge(strict, two_minus_x, (0.5,)), engine=strict)
     assert "n1 = Node(2.0) - x0" in source
@@ -105,7 +106,7 @@ def test_the_example_line_replays_the_case_in_a_given_test(verdict):
 
 
 def test_rules_other_than_the_defaults_are_spelled_out_in_the_example_line():
-    zero_grads = Engine.load(f"{ENGINES / 'zero_grads.py'}:Value")
+    zero_grads = ValueClassEngine.load(f"{ENGINES / 'zero_grads.py'}:Value")
     at_kink = Expression(1, (Node("relu", (0,)), Node("add", (1, 0))))
     default = example_line(judge(zero_grads, at_kink, (0.0,)))
     assert default.endswith("(0.0,)))")
@@ -150,7 +151,7 @@ def test_each_run_gets_a_directory_of_its_own_and_latest_points_at_the_newest(tm
 
 
 def test_a_deep_failure_is_reported_abbreviated():
-    recursive = Engine.load(f"{ENGINES / 'recursive_backward.py'}:Value")
+    recursive = ValueClassEngine.load(f"{ENGINES / 'recursive_backward.py'}:Value")
     chain = Expression(1, tuple(Node("tanh", (i,)) for i in range(10_000)))
     verdict = judge(recursive, chain, (0.5,))
     report = format_verdict(verdict, engine=recursive)
@@ -200,7 +201,7 @@ def test_the_snippet_loads_an_engine_file_whose_name_is_no_module_name(tmp_path)
             f"import sys\nsys.path.insert(0, {str(ENGINES)!r})\nfrom tinyvalue import",
         )
     )
-    engine = Engine.load(f"{odd}:Value")
+    engine = ValueClassEngine.load(f"{odd}:Value")
     verdict = judge(engine, PRODUCT_PLUS, (1.5, -0.5))
     done = subprocess.run(
         [sys.executable, "-c", reproducer(verdict, engine=engine)],

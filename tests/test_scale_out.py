@@ -8,10 +8,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from gradtrio.checks.corpus import CorpusError, entries, replay, save
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Kind, Severity, Status
-from gradtrio.checks.verdict import Verdict
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Kind, Severity, Status
+from gradtrio.checks.judgement.verdict import Verdict
+from gradtrio.checks.search.corpus import CorpusError, entries, replay, save
 from gradtrio.strategies import Case, Expression, Node
 
 pytest_plugins = ["pytester"]
@@ -106,7 +106,10 @@ def test_the_battery_over_two_workers_splits_the_seeds_and_shares_one_corpus(pyt
     held = list(entries(corpus))
     assert held and not any(isinstance(e, CorpusError) for e in held)
     assert len({e.digest for e in held}) == len(held)
-    wrong, right = Engine.load(WRONG_MUL), Engine.load("gradtrio.autograd:Value")
+    wrong, right = (
+        ValueClassEngine.load(WRONG_MUL),
+        ValueClassEngine.load("gradtrio.autograd:Value"),
+    )
     assert all(v.is_bug for _, v in replay(wrong, corpus))
     assert not any(v.failed for _, v in replay(right, corpus))
 

@@ -7,21 +7,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mutants
 import pytest
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Kind, Severity, Status
-from gradtrio.checks.runner import run
-from gradtrio.checks.verdict import judge
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Kind, Severity, Status
+from gradtrio.checks.judgement.verdict import judge
+from gradtrio.checks.search.run import run
 from gradtrio.strategies import Expression, Node
 
 ENGINES = Path(__file__).parent / "engines"
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
-import mutants  # noqa: E402
 
 
 def engine(name):
-    return Engine.load(f"{ENGINES / name}.py:Value")
+    return ValueClassEngine.load(f"{ENGINES / name}.py:Value")
 
 
 def unary(op):
@@ -99,7 +97,9 @@ def test_an_unused_inputs_none_gradient_means_zero():
 
 def test_a_kink_convention_other_than_pytorchs_is_a_warning():
     (relu_one,) = [m for m in mutants.MUTANTS if m.name == "relu-kink-one"]
-    verdict = judge(Engine.from_class(mutants.load_mutant(relu_one)), unary("relu"), (0.0,))
+    verdict = judge(
+        ValueClassEngine.from_class(mutants.load_mutant(relu_one)), unary("relu"), (0.0,)
+    )
     assert (verdict.kind, verdict.severity) == (Kind.CONVENTION, Severity.WARNING)
 
 

@@ -11,9 +11,9 @@ import pytest
 import sympy
 from gradtrio.checks import check, judge, resolve_engine
 from gradtrio.checks.api import CheckFailure
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.outcome import Culprit, Kind, Skip, Status
-from gradtrio.checks.search import search
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.outcome import Culprit, Kind, Skip, Status
+from gradtrio.checks.search.hypothesis_search import search
 from gradtrio.strategies import Case, Expression, Node, Rules, cases, trace, unary_op, wide_cases
 from gradtrio.strategies.ops import OPS, register
 from hypothesis import given, settings
@@ -43,7 +43,7 @@ def test_an_overflowing_output_is_judged_by_default_not_skipped():
 
 
 def test_the_report_of_check_reproduces_on_the_engine_under_test():
-    engine = Engine.load(f"{ENGINES / 'wrong_mul.py'}:Value")
+    engine = ValueClassEngine.load(f"{ENGINES / 'wrong_mul.py'}:Value")
     case = Case.of(Expression(2, (Node("mul", (0, 1)),)), (1.5, -0.5))
     with pytest.raises(CheckFailure) as info:
         check(case, engine=engine)
@@ -64,7 +64,7 @@ def test_rules_reject_bad_values_with_one_line_naming_them():
 
 
 def cube_engine():
-    from gradtrio.checks.engine import load_class
+    from gradtrio.checks.engines.value_class import load_class
 
     return load_class(CUBE)
 
@@ -78,7 +78,7 @@ def cube_row():
 
 
 def test_a_new_row_is_drawn_traced_judged_by_every_oracle_and_blamed(cube_row):
-    engine = Engine.load(CUBE)
+    engine = ValueClassEngine.load(CUBE)
     assert "cube" in engine.ops and not engine.unchecked
     found = search(engine, cases(ops=engine.ops, max_nodes=4), examples=80)
     assert found.op_counts["cube"] > 0 and not found.failures
@@ -95,7 +95,7 @@ def test_a_new_row_is_drawn_traced_judged_by_every_oracle_and_blamed(cube_row):
     }
     cube_engine().wrong = 1.01
     try:
-        engine = Engine.load(CUBE)
+        engine = ValueClassEngine.load(CUBE)
         bad = judge(engine, traced, (0.5,))
     finally:
         cube_engine().wrong = 1.0
@@ -105,7 +105,7 @@ def test_a_new_row_is_drawn_traced_judged_by_every_oracle_and_blamed(cube_row):
 
 
 def test_a_method_that_looks_like_an_op_without_a_row_is_listed_not_checked():
-    engine = Engine.load(CUBE)
+    engine = ValueClassEngine.load(CUBE)
     assert "cube" in engine.unchecked and "register" in engine.unchecked["cube"]
     assert any("not checked: cube" in note.text for note in engine.limitations())
 
@@ -157,7 +157,8 @@ def test_every_installed_entry_point_and_package_is_under_gradtrio():
 def test_the_library_adapters_are_registered_in_the_entry_point_group():
     from importlib.metadata import entry_points
 
-    from gradtrio.checks.engine import EngineError, load_engine
+    from gradtrio.checks.engines.protocol import EngineError
+    from gradtrio.checks.engines.spec import load_engine
 
     names = {point.name for point in entry_points(group="gradtrio.adapters")}
     assert names == {"torch", "jax", "autograd", "mygrad", "tinygrad"}
@@ -184,7 +185,7 @@ def test_the_engine_adapter_and_the_registry_import_no_heavy_library():
     # A worker process that only runs an engine needs these; the oracles and strategies do not.
     probe = (
         "import sys\n"
-        "import gradtrio.checks.engine, gradtrio.strategies\n"
+        "import gradtrio.checks.engines.value_class, gradtrio.strategies\n"
         "from gradtrio.strategies import OPS, Expression, interpret\n"
         "print(sorted(m for m in ('torch', 'sympy', 'flint', 'hypothesis') if m in sys.modules))\n"
         "from gradtrio.strategies import cases\n"

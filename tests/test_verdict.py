@@ -1,24 +1,20 @@
 """The verdict on single cases: classification, triangulation, blame, and no false alarms."""
 
-import sys
 from pathlib import Path
 
-import gradtrio.checks.verdict
+import gradtrio.checks.judgement.verdict
+import mutants
 import pytest
-from gradtrio.checks import Engine, GradientMismatch, check, judge, resolve_engine
-from gradtrio.checks.oracle_torch import TorchResult
-from gradtrio.checks.outcome import Culprit, Kind, Status
+from gradtrio.checks import GradientMismatch, ValueClassEngine, check, judge, resolve_engine
+from gradtrio.checks.judgement.outcome import Culprit, Kind, Status
+from gradtrio.checks.oracles.torch_float64 import TorchResult
 from gradtrio.strategies import Expression, Node
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
-import mutants  # noqa: E402
 
 BY_NAME = {m.name: m for m in mutants.MUTANTS}
 
 
 def mutant(name):
-    return Engine.from_class(mutants.load_mutant(BY_NAME[name]))
+    return ValueClassEngine.from_class(mutants.load_mutant(BY_NAME[name]))
 
 
 def expr(n_inputs, *nodes):
@@ -27,13 +23,13 @@ def expr(n_inputs, *nodes):
 
 def torch_agrees_with(engine, monkeypatch):
     """Make the PyTorch oracle give ``engine``'s value and gradients."""
-    real = gradtrio.checks.verdict.torch_gradients
+    real = gradtrio.checks.judgement.verdict.torch_gradients
 
     def like_the_engine(expression, point):
         run = engine.run(expression, point)
         return TorchResult(run.value, run.grads, real(expression, point).node_grads)
 
-    monkeypatch.setattr(gradtrio.checks.verdict, "torch_gradients", like_the_engine)
+    monkeypatch.setattr(gradtrio.checks.judgement.verdict, "torch_gradients", like_the_engine)
 
 
 RELU = expr(1, Node("relu", (0,)))
@@ -75,7 +71,7 @@ def test_an_exception_where_float64_overflows_is_a_crash():
 
 
 def test_all_zero_gradients_fail():
-    zero = Engine.load(str(Path(__file__).parent / "engines" / "zero_grads.py") + ":Value")
+    zero = ValueClassEngine.load(f"{Path(__file__).parent / 'engines' / 'zero_grads.py'}:Value")
     v = judge(zero, expr(1, Node("tanh", (0,))), (0.5,))
     assert v.kind == Kind.GRADIENT
     assert v.mismatches[0].engine == 0.0 and v.mismatches[0].expected != 0.0
@@ -118,28 +114,21 @@ def test_rounding_across_a_kink_is_skipped():
 
 
 def test_a_wrong_torch_never_fails_a_right_engine(monkeypatch):
-    real = gradtrio.checks.verdict.torch_gradients
+    real = gradtrio.checks.judgement.verdict.torch_gradients
 
     def off_by_one(expression, point):
         r = real(expression, point)
         return TorchResult(r.value + 1.0, [g + 1.0 for g in r.grads], r.node_grads)
 
-    monkeypatch.setattr(gradtrio.checks.verdict, "torch_gradients", off_by_one)
+    monkeypatch.setattr(gradtrio.checks.judgement.verdict, "torch_gradients", off_by_one)
     v = judge(resolve_engine(None), SHARED, (1.5, -0.5))
     assert v.status == Status.PASS
     assert v.agreement.pairs()["torch~sympy"] is False
 
 
 def test_engine_and_torch_both_wrong_is_undecided_without_finite_differences(monkeypatch):
-    import gradtrio.checks.casework
-
-    monkeypatch.setitem(gradtrio.checks.casework.TASKS, "fd_estimates", lambda *a: ())
-    monkeypatch.setitem(
-        gradtrio.checks.casework.TASKS,
-        "run_case",
-        lambda engine, e, p, noise, fd: (engine.run(e, p), ()),
-    )
     bad = mutant("tanh-one-minus-t")
+    monkeypatch.setattr(bad, "fd_estimates", lambda *a: ())
     torch_agrees_with(bad, monkeypatch)
     v = judge(bad, expr(1, Node("tanh", (0,))), (0.5,))
     assert v.status == Status.SKIP and "disagree" in v.reason
@@ -175,7 +164,7 @@ MANY_POINT = (0.5, -1.25, 2.0, 0.75, -0.5, 1.5)
 
 
 def test_many_inputs_are_triangulated_along_one_direction():
-    from gradtrio.checks.oracle_fd import MANY_INPUTS
+    from gradtrio.checks.oracles.finite_differences import MANY_INPUTS
 
     assert MANY.n_inputs > MANY_INPUTS
     v = judge(resolve_engine(None), MANY, MANY_POINT)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from gradtrio.checks.cli import main
-from gradtrio.checks.engine import Engine
-from gradtrio.checks.verify_op import verify
+from gradtrio.checks.cli.verify_op import verify
+from gradtrio.checks.engines.value_class import ValueClassEngine
 
 ENGINES = Path(__file__).parent / "engines"
 ROOT = Path(__file__).parent.parent
@@ -16,7 +16,7 @@ WRONG_MUL = f"{ENGINES / 'wrong_mul.py'}:Value"
 
 
 def test_every_region_is_judged_with_the_op_in_every_case():
-    done = verify(Engine.load(), "relu", examples=15)
+    done = verify(ValueClassEngine.load(), "relu", examples=15)
     names = [region.name for region, _ in done]
     assert names[0].startswith("alone") and "kink" in names[2] and "wide" in names[3]
     assert "random DAGs" in names[4]
@@ -26,7 +26,9 @@ def test_every_region_is_judged_with_the_op_in_every_case():
 
 
 def test_an_op_without_kinks_has_no_kink_region():
-    assert not any("kink" in region.name for region, _ in verify(Engine.load(), "log", examples=5))
+    assert not any(
+        "kink" in region.name for region, _ in verify(ValueClassEngine.load(), "log", examples=5)
+    )
 
 
 def test_an_existing_op_passes(capsys):

@@ -1,0 +1,71 @@
+"""The command line: ``gradtrio [run] ...``, ``gradtrio replay ...``, ``gradtrio verify-op NAME
+...`` (also ``python -m gradtrio``).
+
+Exit codes: 0 clean, 1 an engine bug (or any finding under ``--strict``, or too many undecided
+cases), 2 a usage or configuration error, 3 the harness itself failed (one line, and where the
+traceback was written). May import every stage below it.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+
+from gradtrio.checks.cli.outputs import EXIT_HARNESS, EXIT_USAGE
+from gradtrio.checks.cli.parser import UsageError, parse
+
+__all__ = ["console", "main"]
+
+
+def console() -> int:
+    """The command line as a process runs it (``gradtrio``, ``python -m gradtrio``): :func:`main`,
+    with the garbage collector told to leave alone what the imports made (a million objects that
+    every full collection would scan again, during the run and at exit)."""
+    from gradtrio.checks.cli import commands
+
+    commands.FREEZE = True
+    code = main()
+    gc.freeze()
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from gradtrio.checks.engines.loading import LoadError  # light: no torch, no SymPy
+
+    try:
+        args = parse(argv)
+        if args.command == "verify-op":
+            from gradtrio.checks.cli.verify_op import verify_main
+
+            return verify_main(args)
+        if args.command == "replay":
+            from gradtrio.checks.cli.commands import replay_main
+
+            return replay_main(args)
+        from gradtrio.checks.cli.commands import run_main
+
+        return run_main(args)
+    except (UsageError, LoadError) as exc:
+        print(f"gradtrio: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gradtrio: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a failure of the harness itself: one line, the traceback in a log
+        return harness_failure(exc)
+
+
+def harness_failure(exc: BaseException) -> int:
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="gradtrio-error-", suffix=".log", delete=False
+    ) as log:
+        traceback.print_exception(exc, file=log)
+    print(
+        f"gradtrio: internal error: {type(exc).__name__}: {exc} (traceback in {log.name})",
+        file=sys.stderr,
+    )
+    return EXIT_HARNESS

@@ -1,0 +1,196 @@
+"""The command line's grammar: one parser with subcommands (``run``, the default, ``replay``,
+``verify-op``) and shared option groups. Light to import: ``--help`` and usage errors answer
+before anything heavy is imported."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from gradtrio.checks.cli.options import integer_at_least, megabytes, seconds
+from gradtrio.checks.defaults import (
+    DEEP_MIN_DEPTH,
+    DEFAULT_CORPUS,
+    DEFAULT_DEEP,
+    DEFAULT_ENGINE,
+    DEFAULT_EXAMPLES,
+    DEFAULT_MAX_NODES,
+    DEFAULT_MEMORY_MB,
+    DEFAULT_REPORT_DIR,
+    DEFAULT_TIMEOUT,
+    VERIFY_EXAMPLES,
+)
+
+from gradtrio import __version__
+
+__all__ = ["COMMANDS", "UsageError", "parse", "parser"]
+
+COMMANDS = ("run", "replay", "verify-op")
+
+
+class UsageError(Exception):
+    """A bad argument; printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("engine")
+    g.add_argument(
+        "--engine",
+        default=DEFAULT_ENGINE,
+        metavar="SPEC",
+        help=f"value class: package.module:Class or path/file.py:Class (default {DEFAULT_ENGINE})",
+    )
+    g.add_argument(
+        "--value-attr", metavar="NAME", help="attribute holding a value's number (probed)"
+    )
+    g.add_argument("--grad-attr", metavar="NAME", help="attribute holding the gradient (probed)")
+    g.add_argument("--backward", metavar="METHOD", help="name of the backward method (probed)")
+    g.add_argument(
+        "--ops",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="a module (package.module or path/file.py) whose OPS list adds op rows; repeatable",
+    )
+    g.add_argument(
+        "--timeout",
+        type=seconds("--timeout"),
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds of engine time one case may take before it counts as a hang "
+        f"(default {DEFAULT_TIMEOUT:g})",
+    )
+    g.add_argument(
+        "--memory-limit",
+        type=megabytes("--memory-limit"),
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=f"address space of the engine's worker process (default {DEFAULT_MEMORY_MB:g} MB)",
+    )
+    g.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the engine inside the harness, not in a worker process (for a debugger; an "
+        "engine that exits or hangs then takes the run with it)",
+    )
+
+
+def _sampling_options(p: argparse.ArgumentParser, *, examples: int, what: str) -> None:
+    g = p.add_argument_group("sampling")
+    g.add_argument(
+        "--examples",
+        type=integer_at_least("--examples", 1),
+        default=examples,
+        metavar="N",
+        help=f"{what} (default {examples})",
+    )
+    g.add_argument(
+        "--seed",
+        type=integer_at_least("--seed", 0),
+        default=0,
+        metavar="S",
+        help="random seed; the same seed reruns the same cases (default 0)",
+    )
+
+
+def _output_options(p: argparse.ArgumentParser, *, corpus: bool) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    g.add_argument(
+        "--report-dir",
+        type=Path,
+        default=DEFAULT_REPORT_DIR,
+        metavar="DIR",
+        help=f"write each run's failure reports in a directory of its own here "
+        f"(default {DEFAULT_REPORT_DIR}/)",
+    )
+    g.add_argument("--no-report", action="store_true", help="write no report files")
+    if corpus:
+        g.add_argument(
+            "--corpus",
+            type=Path,
+            default=DEFAULT_CORPUS,
+            metavar="DIR",
+            help=f"replay the saved failing cases here first and save new ones "
+            f"(default {DEFAULT_CORPUS})",
+        )
+        g.add_argument("--no-corpus", action="store_true", help="neither replay nor save cases")
+    g.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1) on precision findings and warnings too, not only on bugs",
+    )
+    g.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(
+        prog="gradtrio",
+        description="Check an autograd engine's gradients against finite differences, "
+        "PyTorch float64 and SymPy on random expression DAGs. The command defaults to 'run'.",
+    )
+    top.add_argument("--version", action="version", version=f"gradtrio {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    run = sub.add_parser("run", help="judge the engine on random cases (the default command)")
+    _engine_options(run)
+    _sampling_options(run, examples=DEFAULT_EXAMPLES, what="cases to generate")
+    g = run.add_argument_group("search")
+    g.add_argument(
+        "--max-nodes",
+        type=integer_at_least("--max-nodes", 1),
+        default=DEFAULT_MAX_NODES,
+        metavar="K",
+        help=f"most op nodes in a generated expression (default {DEFAULT_MAX_NODES})",
+    )
+    g.add_argument(
+        "--deep",
+        type=integer_at_least("--deep", 0),
+        default=DEFAULT_DEEP,
+        metavar="N",
+        help=f"{DEEP_MIN_DEPTH:,}-node chains to check after the others (default {DEFAULT_DEEP})",
+    )
+    g.add_argument(
+        "--budget",
+        type=seconds("--budget"),
+        metavar="SECONDS",
+        help="stop drawing cases after this long and report what was found; shrinking the "
+        "findings then gets at most as long again (default: no limit)",
+    )
+    _output_options(run, corpus=True)
+    replay = sub.add_parser("replay", help="judge the engine on every case of a corpus")
+    _engine_options(replay)
+    replay.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        metavar="DIR",
+        help=f"the corpus directory (default {DEFAULT_CORPUS})",
+    )
+    _output_options(replay, corpus=False)
+    verify = sub.add_parser("verify-op", help="check one op alone and in company, by region")
+    verify.add_argument("name", help="the op's registry name")
+    _engine_options(verify)
+    _sampling_options(verify, examples=VERIFY_EXAMPLES, what="cases per region")
+    _output_options(verify, corpus=False)
+    return top
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    argv = list(argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
+        argv.insert(0, "run")
+    args = parser().parse_args(argv)
+    if args.json is not None and args.json.is_dir():
+        raise UsageError(f"--json {str(args.json)!r}: is a directory, expected a file path")
+    if not args.no_report and args.report_dir.exists() and not args.report_dir.is_dir():
+        raise UsageError(f"--report-dir {str(args.report_dir)!r}: is a file, expected a directory")
+    corpus = getattr(args, "corpus", None)
+    if corpus is not None and corpus.exists() and not corpus.is_dir():
+        raise UsageError(f"--corpus {str(corpus)!r}: is a file, expected a directory")
+    return args

@@ -1,0 +1,78 @@
+"""MyGrad tensors as an object graph: ``mygrad.tensor`` leaves, module functions for the ops,
+``backward()`` on the output. MyGrad keeps every intermediate's gradient, but clears gradients
+when a tensor takes part in a new operation, so they are read right after ``backward()``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import mygrad as mg
+import mygrad.nnet as nnet
+from gradtrio.checks.engines.libraries.base import (
+    LibraryOp,
+    ObjectGraphAdapter,
+    calls,
+    grad_or_zero,
+)
+from gradtrio.checks.engines.protocol import EngineRun
+from gradtrio.strategies.expression import Expression
+
+__all__ = ["MyGradAdapter"]
+
+LEAKY_SLOPE = 0.01  # mygrad.nnet.leaky_relu has no default slope; this is torch's and JAX's
+
+
+class MyGradAdapter(ObjectGraphAdapter):
+    library = "mygrad"
+
+    def __init__(self, name: str = "mygrad", dtype: str = "float64", **kw: Any) -> None:
+        self.version = mg.__version__
+        self.np_dtype: Any = mg.float64 if dtype == "float64" else mg.float32
+        super().__init__(name, dtype, **kw)
+
+    def _library_ops(self) -> dict[str, LibraryOp]:
+        names = ("exp", "log", "tanh", "sqrt", "sin", "cos", "square", "log1p")
+        return {
+            **calls(mg, "mg", names),
+            **calls(nnet, "mg.nnet", ("sigmoid", "relu")),
+            "abs": (mg.absolute, "mg.absolute({0})"),
+            "leaky_relu": (
+                lambda a: nnet.leaky_relu(a, LEAKY_SLOPE),
+                f"mg.nnet.leaky_relu({{0}}, {LEAKY_SLOPE!r})",
+            ),
+            "max": (mg.maximum, "mg.maximum({0}, {1})"),
+            "min": (mg.minimum, "mg.minimum({0}, {1})"),
+        }
+
+    def leaf(self, x: float, grads: bool) -> Any:
+        return mg.tensor(x, dtype=self.np_dtype, constant=not grads)
+
+    def backward(self, out: Any) -> None:
+        out.backward()
+
+    def read(self, values: Sequence[Any], leaves: Sequence[Any], grads: bool) -> EngineRun:
+        node_values = [float(v.item()) for v in values]
+        if not grads:
+            return EngineRun(node_values[-1], [], [], node_values)
+        node_grads = [grad_or_zero(v.grad) for v in values]
+        return EngineRun(node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values)
+
+    def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
+        inputs = [expression.name(i) for i in range(expression.n_inputs)]
+        out = expression.name(expression.output)
+        lines = [
+            self.header(),
+            "import mygrad as mg",
+            "",
+            *(
+                f"{name} = mg.tensor({self.rounded(x)!r}, dtype=mg.{self.dtype})"
+                for name, x in zip(inputs, point)
+            ),
+            *self.node_lines(expression),
+            f"{out}.backward()",
+            f"grads = [0.0 if x.grad is None else float(x.grad) for x in ({', '.join(inputs)},)]",
+            f'print("value:", float({out}.item()))',
+            'print("grads:", grads)',
+        ]
+        return "\n".join(lines) + "\n"

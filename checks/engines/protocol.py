@@ -1,0 +1,187 @@
+"""The engine protocol: all that the other stages know of an engine under test.
+
+Every engine the harness drives implements :class:`Engine`: the Value-class adapter
+(:class:`~gradtrio.checks.engines.value_class.ValueClassEngine`), each library adapter
+(:class:`~gradtrio.checks.engines.libraries.base.LibraryAdapter`) and the worker proxy that holds
+either of them in a process of its own
+(:class:`~gradtrio.checks.engines.isolation.IsolatedEngine`). What crosses the seam is plain data:
+an :class:`EngineRun`, an :class:`EngineCrash`, a :class:`Limitation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+from gradtrio.checks.engines.loading import LoadError
+from gradtrio.checks.oracles.finite_differences import FDEstimate
+from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.ops import Form
+
+__all__ = [
+    "CaseShare",
+    "Engine",
+    "EngineCrash",
+    "EngineError",
+    "EngineInfo",
+    "EngineRun",
+    "Limitation",
+    "LimitationKind",
+    "ShareResult",
+    "rounded_to",
+]
+
+
+class EngineError(LoadError):
+    """The engine spec or class cannot be used; the message is one line for the user."""
+
+
+class EngineCrash(Exception):
+    """The engine raised or returned something unusable while running one case. ``error`` is
+    the name of the exception the engine raised ("" when it returned something unusable)."""
+
+    def __init__(self, where: str, detail: str, node: int | None = None, error: str = "") -> None:
+        super().__init__(f"{where}: {detail}")
+        self.where = where
+        self.detail = detail
+        self.node = node
+        self.error = error
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses from a worker process whole
+        return (type(self), (self.where, self.detail, self.node, self.error))
+
+
+@dataclass
+class EngineRun:
+    """What the engine computed for one case: the output value, each input's gradient, and every
+    node's gradient where the engine keeps them (None where it does not)."""
+
+    value: float
+    grads: list[float]
+    node_grads: Sequence[float | None]
+    node_values: list[float]
+
+
+class LimitationKind(Enum):
+    RECURSION = "recursion"  # RecursionError on a very deep graph
+    HANG = "hang"  # no result within the time limit
+    BACKWARD_TWICE = "backward twice"  # a second backward double-counts
+    UNCHECKED = "unchecked"  # methods that look like ops gradtrio has no row for
+
+
+@dataclass(frozen=True)
+class Limitation:
+    """Behaviour of the engine that is not a wrong gradient, but that a user should know of."""
+
+    kind: LimitationKind
+    text: str
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What describes an engine, sent once by its worker process when it has loaded it."""
+
+    spec: str
+    ops: dict[str, tuple[Form, ...]]
+    unchecked: dict[str, str]
+    dtype: str
+    text: str  # what ``describe()`` says
+
+
+def rounded_to(dtype: str, x: float) -> float:
+    """``x`` as an engine of ``dtype`` ("float64" or "float32") holds it: the inputs and the
+    constants of a case go in rounded, and the oracles judge the rounded case."""
+    if dtype == "float32":
+        import numpy
+
+        with numpy.errstate(over="ignore"):  # beyond float32's range: inf, as the engine holds it
+            return float(numpy.float32(x))
+    return float(x)
+
+
+ShareResult = tuple[EngineRun, tuple[FDEstimate, ...]]
+"""The engine's run of a case and the finite differences of its forward pass there."""
+
+
+class CaseShare(Protocol):
+    """The engine's share of one case, begun as soon as the case is known (an engine in a
+    worker runs it while the harness computes the reference). :meth:`finite_differences` is
+    told once the noise they need is known (None: none wanted), then :meth:`result` is read
+    inside ``engine.time_limit(scale)``; :meth:`close` settles a share whose result is not
+    wanted (a ``with`` block calls it)."""
+
+    def finite_differences(self, noise: float | None) -> None: ...
+
+    def result(self) -> ShareResult: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> CaseShare: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class Engine(Protocol):
+    """An engine under test, as the oracles, the verdict, the search and the reports drive it.
+
+    ``ops`` are the registry ops (and their forms) it has; ``unchecked`` names what it has but
+    gradtrio cannot check, with why; ``dtype`` is "float64" or "float32", and :meth:`rounded`
+    gives a number as the engine holds it. Inside ``with engine.time_limit(scale):`` every call
+    spends from one case's limit (``scale`` times ``timeout`` seconds); ``case_output`` is what
+    the engine printed during the last case (kept by an engine in a worker, else "")."""
+
+    @property
+    def spec(self) -> str: ...
+
+    @property
+    def ops(self) -> dict[str, tuple[Form, ...]]: ...
+
+    @property
+    def unchecked(self) -> dict[str, str]: ...
+
+    @property
+    def dtype(self) -> str: ...
+
+    @property
+    def timeout(self) -> float | None: ...
+
+    @property
+    def case_output(self) -> str: ...
+
+    def describe(self) -> str:
+        """One line naming the engine and how it is driven."""
+        ...
+
+    def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
+        """Forward and backward; :class:`EngineCrash` (naming the node) or a time-out."""
+        ...
+
+    def forward(self, expression: Expression, point: Sequence[float]) -> float:
+        """The output value only (the finite differences call this many times)."""
+        ...
+
+    def time_limit(self, scale: float = 1.0) -> AbstractContextManager[None]: ...
+
+    def limitations(self) -> list[Limitation]:
+        """What the engine does differently outside one forward and backward pass."""
+        ...
+
+    def rounded(self, x: float) -> float: ...
+
+    def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
+        """A standalone snippet in the engine's own API that builds the case, differentiates it
+        and prints ``value: v`` and ``grads: [...]``."""
+        ...
+
+    def share(self, expression: Expression, point: tuple[float, ...], scale: float) -> CaseShare:
+        """The engine's share of one case, begun now (see :class:`CaseShare`)."""
+        ...
+
+    def fd_estimates(
+        self, expression: Expression, point: tuple[float, ...], noise: float
+    ) -> tuple[FDEstimate, ...]:
+        """Finite differences of the engine's own forward pass at ``point``."""
+        ...

@@ -1,0 +1,253 @@
+"""The worker processes that hold an isolated engine.
+
+``python -m gradtrio.checks.engines.worker FD`` is a fork server on the socket ``FD``: it imports
+gradtrio once and forks a worker each time the harness asks. A worker loads the engine, answers
+with a description of it (:class:`EngineInfo`), then runs each request (a method of the engine
+protocol, or a task of :data:`.local.TASKS`) under the time limit the request carries, and sends
+back the result or the exception. Whatever the engine raises (``SystemExit`` and
+``KeyboardInterrupt`` included) comes back as a crash; only a fault of the harness's own code
+comes back as one.
+The engine's prints go to this process's stdout, which the harness captures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import os
+import pickle
+import resource
+import signal
+import socket
+import sys
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from gradtrio.checks.engines.protocol import EngineInfo, EngineRun
+
+if TYPE_CHECKING:
+    from gradtrio.checks.engines.local import LocalEngine
+
+__all__ = ["METHODS", "describe", "main"]
+
+#: The engine protocol's methods a request may call on the engine (the rest is read once).
+METHODS = frozenset({"run", "forward", "limitations", "reproducer"})
+
+
+def describe(engine: LocalEngine) -> EngineInfo:
+    return EngineInfo(
+        engine.spec, dict(engine.ops), dict(engine.unchecked), engine.dtype, engine.describe()
+    )
+
+
+def _portable(value: Any) -> Any:
+    """``value`` as it can cross to the harness: lazy gradient lists made concrete."""
+    if isinstance(value, EngineRun):
+        return dataclasses.replace(value, node_grads=list(value.node_grads))
+    if isinstance(value, tuple):
+        return tuple(_portable(v) for v in value)
+    return value
+
+
+def _limit_memory(megabytes: float | None) -> None:
+    if megabytes is None:
+        return
+    limit = int(megabytes * 2**20)
+    with contextlib.suppress(ValueError, OSError):  # a lower hard limit is already set
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+class _FollowUp:
+    """The one message a task in ``FOLLOWED`` waits for from the harness (the noise the finite
+    differences need, sent once the harness has the reference). The case's alarm is paused
+    while it waits, and the wait is not the engine's time. Read at most once: if the task ends
+    without asking (the engine raised first), :meth:`settle` reads it, so that it is not taken
+    for the next request."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.waited = 0.0
+        self.read = False
+
+    def __call__(self) -> Any:
+        left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+        started = time.perf_counter()
+        try:
+            return self.settle()
+        finally:
+            self.waited += time.perf_counter() - started
+            if left > 0:
+                signal.setitimer(signal.ITIMER_REAL, left)
+
+    def settle(self) -> Any:
+        if self.read:
+            return None
+        self.read = True
+        return self.conn.recv()
+
+
+def _serve(conn: Connection, engine: LocalEngine) -> None:
+    from gradtrio.checks.engines.faults import safe_text
+    from gradtrio.checks.engines.limits import CaseTimeout
+    from gradtrio.checks.engines.local import FOLLOWED, TASKS
+    from gradtrio.checks.engines.protocol import EngineCrash
+
+    limit = engine.time_limit
+    while True:
+        try:
+            name, args, seconds, case_limit, is_task = conn.recv()
+        except EOFError:
+            return
+        limit.seconds = seconds  # the engine's own limit, set to what the case has left
+        follow_up = _FollowUp(conn) if is_task and name in FOLLOWED else None
+        if follow_up is not None:
+            args = (*args, follow_up)
+        started = time.perf_counter()
+        try:
+            if is_task:
+                function = functools.partial(TASKS[name], engine)
+            elif name in METHODS:
+                function = getattr(engine, name)
+            else:
+                raise ValueError(f"no engine method {name!r} may be called in a worker")
+            with limit():
+                value = function(*args)
+            reply: tuple[str, Any] = ("ok", _portable(value))
+        except CaseTimeout:  # named by the case's whole limit, not by what was left of it
+            reply = (
+                "raise",
+                CaseTimeout(f"case exceeded the {case_limit or seconds:g} s time limit"),
+            )
+        except (EngineCrash, RecursionError) as exc:
+            reply = ("raise", exc)
+        except (Exception, BaseException) as exc:  # noqa: BLE001 - anything the engine raises
+            if _from_engine(exc):
+                detail = f"raised {type(exc).__name__}: {_message(exc, safe_text)}"
+                reply = ("raise", EngineCrash("engine", detail, error=type(exc).__name__))
+            else:
+                reply = ("fault", "".join(traceback.format_exception(exc)))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        spent = time.perf_counter() - started
+        if follow_up is not None:
+            spent -= follow_up.waited
+            try:
+                follow_up.settle()
+            except EOFError:
+                return
+        try:
+            conn.send((*reply, spent))
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            detail = f"returned something that cannot be sent back ({_message(exc, safe_text)})"
+            conn.send(("raise", EngineCrash("engine", detail, error=type(exc).__name__), spent))
+
+
+def _from_engine(exc: BaseException) -> bool:
+    """Did ``exc`` come from the engine rather than from gradtrio's own code? Exceptions that
+    are not errors (``SystemExit``, ``KeyboardInterrupt``) and ``MemoryError`` always do; any
+    other one does when its innermost frame is outside gradtrio."""
+    if not isinstance(exc, Exception) or isinstance(exc, MemoryError):
+        return True
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return False
+    return not os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_HARNESS)
+
+
+def _harness_folders() -> tuple[str, ...]:
+    import gradtrio.strategies
+
+    checks = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # engines/ is in it
+    strategies = os.path.dirname(os.path.abspath(gradtrio.strategies.__file__ or ""))
+    return (checks + os.sep, strategies + os.sep)
+
+
+#: gradtrio's own code (``gradtrio.autograd`` is an engine like any other).
+_HARNESS = _harness_folders()
+
+
+def _message(exc: BaseException, safe_text: Any) -> str:
+    try:
+        return safe_text(str(exc))
+    except Exception:
+        return f"<{type(exc).__name__} whose str() raised>"
+
+
+def _worker(conn: Connection, spec: str, overrides: dict[str, Any], ops_modules: list[str]) -> None:
+    """Load the engine and serve requests on ``conn`` until the harness closes it."""
+    from gradtrio.checks.engines.faults import EngineFaults
+    from gradtrio.checks.engines.loading import LoadError, load_op_modules
+    from gradtrio.checks.engines.local import LocalEngine
+    from gradtrio.checks.engines.spec import load_engine
+
+    EngineFaults.catch_everything()
+    try:
+        load_op_modules(ops_modules)
+        engine = load_engine(spec, **overrides)
+        if not isinstance(engine, LocalEngine):  # an adapter of a third party's own making
+            raise LoadError(f"engine {spec}: its adapter does not subclass LibraryAdapter")
+        description = describe(engine)
+    except LoadError as exc:
+        conn.send(("load-error", str(exc)))
+        return
+    except BaseException as exc:  # noqa: BLE001 - the engine's import may raise anything
+        conn.send(("load-error", f"engine {spec}: loading it raised {type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", description))
+    _serve(conn, engine)
+
+
+def _fork_worker(control: socket.socket, job: tuple[Any, ...]) -> None:
+    """Fork a worker and pass the harness its end of a new connection, and its pid."""
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:  # the worker: nothing of the fork server's but the loaded modules
+        control.close()
+        ours.close()
+        code = 0
+        try:
+            _worker(Connection(theirs.detach()), *job)
+        except BaseException:  # noqa: BLE001 - the harness sees the connection close
+            code = 1
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    theirs.close()
+    socket.send_fds(control, [str(pid).encode()], [ours.fileno()])
+    ours.close()
+
+
+def main(argv: list[str]) -> int:
+    """The fork server: import gradtrio once, then fork a fresh worker whenever the harness
+    asks (at the start, and after a worker died or was stopped), and report how each ended.
+    The engine itself is imported only in the workers, after the fork: a library's threads
+    do not survive one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the harness alone answers Ctrl-C
+    control = socket.socket(fileno=int(argv[0]))
+    lines = control.makefile("rb")  # requests are lines; replies go out on the socket itself
+    spec, overrides, ops_modules, memory = pickle.loads(bytes.fromhex(lines.readline().decode()))
+    _limit_memory(memory)
+    import gradtrio.checks.engines.local  # noqa: F401 - what every worker needs, imported once
+    import gradtrio.checks.engines.value_class  # noqa: F401
+
+    job = (spec, overrides, ops_modules)
+    while True:
+        request = lines.readline()
+        if not request:
+            return 0
+        command, _, argument = request.decode().strip().partition(" ")
+        if command == "fork":
+            _fork_worker(control, job)
+        elif command == "status":  # how worker ``argument`` ended (it has been killed or exited)
+            _, status = os.waitpid(int(argument), 0)
+            control.sendall(f"{os.waitstatus_to_exitcode(status)}\n".encode())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,137 @@
+"""Presenting a run: the terminal summary and the JSON document. Each failure's report is
+formatted once and the same text goes to the terminal, the report files and the JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gradtrio.checks.defaults import UNDECIDED_THRESHOLD
+from gradtrio.checks.judgement.outcome import Severity
+from gradtrio.checks.report.text import example_line, format_verdict, reproducer
+from gradtrio.checks.search.run import Finding, RunResult, severity_counts
+
+__all__ = ["result_json", "summary"]
+
+
+def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
+    """The summary a person reads, and each failure's report (in ``result.failures`` order)."""
+    reports = [format_verdict(v, engine=result.adapter) for v in result.failures]
+    s = result.search
+    ops = ", ".join(f"{op} {n}" for op, n in sorted(s.op_counts.items()))
+    fams = ", ".join(f"{f} {n}" for f, n in sorted(s.family_counts.items()) if n)
+    shared = s.shared / s.examples if s.examples else 0.0
+    lines = [
+        f"gradtrio: {result.engine}",
+        f"  cases judged: {s.examples} ({fams}) in {result.elapsed_s:.1f} s",
+        f"  ops covered: {len(s.op_counts)}/{len(result.ops)}: {ops}",
+        f"  cases with a shared node: {shared:.0%}; skipped outside the domain: "
+        f"{result.skipped}; undecided: {result.undecided}",
+    ]
+    if s.family_counts.get("corpus") or result.saved:
+        lines.append(
+            f"  regression corpus: {s.family_counts.get('corpus', 0)} case(s) replayed, "
+            f"{len(result.replayed)} failing; {len(result.saved)} new case(s) saved"
+        )
+    lines += [f"    saved {path}" for path in result.saved]
+    for limitation in result.limitations:
+        lines.append(f"  engine limitation: {limitation.text}")
+    for phase in s.cut_short:
+        lines.append(
+            f"  note: {phase.value} was cut short by its time budget; findings may be larger"
+        )
+    lines.append(f"  rerun: {rerun}")
+    counts = severity_counts(result.failures)
+    tally = ", ".join(
+        f"{counts[sev.value]} {sev.value}{'s' if counts[sev.value] != 1 else ''}"
+        for sev in Severity
+        if counts[sev.value]
+    )
+    if result.too_undecided:
+        lines.append(
+            f"  FAILED: {result.undecided} of {result.examples} cases undecided (over "
+            f"{UNDECIDED_THRESHOLD:.0%}): the reference could not decide them or the oracles "
+            "disagreed with each other, so the engine was not judged there; check that torch is "
+            "unmodified and report the cases"
+        )
+    elif result.passed and not result.failures:
+        lines.append("  PASSED: engine, SymPy, PyTorch and finite differences agree on every case")
+    elif result.passed:
+        lines.append(f"  PASSED with {tally} (no bug; --strict fails on these):")
+    else:
+        lines.append(f"  FAILED: {tally}, each shrunk:")
+    for finding, report in zip(result.findings, reports):
+        lines.append("")
+        if finding.origin:
+            lines.append(f"replayed from the corpus: {finding.origin}")
+        lines.append(report)
+    return "\n".join(lines), reports
+
+
+def _failure_json(finding: Finding, result: RunResult, report: str) -> dict[str, Any]:
+    v = finding.verdict
+    blame = None
+    if v.blame is not None:
+        blame = {
+            "node": None if v.blame.node is None else v.expression.name(v.blame.node),
+            "culprit": v.blame.culprit.value,
+            "op": v.blame.op,
+            "reason": v.blame.reason,
+        }
+    return {
+        "severity": None if v.severity is None else v.severity.value,
+        "kind": None if v.kind is None else v.kind.value,
+        "family": v.case.family,
+        "nodes": len(v.expression.nodes),
+        "expression": v.expression.to_dict(),
+        "point": list(v.point),
+        "rules": v.case.rules.to_dict(),
+        "reproducer": reproducer(v, engine=result.adapter),
+        "engine_output": v.output,
+        "example": example_line(v),
+        "corpus_file": finding.origin,
+        "blame": blame,
+        "oracles": {} if v.agreement is None else v.agreement.pairs(),
+        "reason": v.reason,
+        "limitation": None if v.limitation is None else v.limitation.text,
+        "report": report,
+    }
+
+
+def result_json(
+    result: RunResult,
+    reports: list[str],
+    rerun: str,
+    versions: dict[str, str],
+    exit_code: int,
+) -> dict[str, Any]:
+    s = result.search
+    counts = severity_counts(result.failures)
+    return {
+        "engine": result.engine,
+        "ops": result.ops,
+        "unchecked": dict(sorted(result.adapter.unchecked.items())) if result.adapter else {},
+        **result.settings,
+        "strict": result.strict,
+        "command": rerun,
+        "versions": versions,
+        "judged": s.examples,
+        "passed": result.passed,
+        "exit_code": exit_code,
+        "severities": {sev.value: counts.get(sev.value, 0) for sev in Severity},
+        "failures": [_failure_json(f, result, r) for f, r in zip(result.findings, reports)],
+        "corpus": {
+            "replayed": s.family_counts.get("corpus", 0),
+            "errors": result.corpus_errors,
+            "saved": result.saved,
+        },
+        "limitations": [{"kind": n.kind.value, "text": n.text} for n in result.limitations],
+        "cut_short": [phase.value for phase in s.cut_short],
+        "stats": {
+            "shared_fraction": s.shared / s.examples if s.examples else 0.0,
+            "op_counts": dict(sorted(s.op_counts.items())),
+            "families": {f: n for f, n in sorted(s.family_counts.items()) if n},
+            "skipped_out_of_domain": result.skipped,
+            "undecided_oracles_disagree": result.undecided,
+        },
+        "elapsed_s": round(result.elapsed_s, 3),
+    }

@@ -1,0 +1,204 @@
+"""The search: Hypothesis draws cases from a strategy, each is judged, and failures are shrunk by
+Hypothesis within a time budget.
+
+The smallest failing verdict of each distinct finding is recorded as it is met, so that a search
+cut short by its budget (or by a shrink that Hypothesis abandons) still ends with what it found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+
+import hypothesis
+from gradtrio.checks.engines.protocol import Engine
+from gradtrio.checks.judgement.outcome import Skip
+from gradtrio.checks.judgement.verdict import Verdict, judge
+from gradtrio.strategies.case import Case
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.errors import HypothesisException, HypothesisWarning
+
+__all__ = ["Phase", "SearchResult", "finding_key", "search"]
+
+
+class Phase(Enum):
+    """A phase of a run that has a time budget, and so may be cut short."""
+
+    SEARCH = "search"
+    SHRINKING = "shrinking"
+    MINIMISING = "minimising"
+
+
+@dataclass
+class SearchResult:
+    """What one search judged and found."""
+
+    examples: int = 0
+    shared: int = 0
+    skipped: Counter[Skip] = field(default_factory=Counter)
+    op_counts: Counter[str] = field(default_factory=Counter)
+    family_counts: Counter[str] = field(default_factory=Counter)
+    failures: list[Verdict] = field(default_factory=list)
+    cut_short: list[Phase] = field(default_factory=list)
+
+    def count(self, case: Case, family: str | None = None) -> None:
+        """Count one judged case, under ``family`` (default: the family that drew it)."""
+        self.examples += 1
+        self.family_counts[family or case.family] += 1
+        self.shared += case.expression.has_shared_node()
+        self.op_counts.update(node.op for node in case.expression.nodes)
+
+    def merge(self, other: SearchResult) -> None:
+        self.examples += other.examples
+        self.shared += other.shared
+        self.skipped.update(other.skipped)
+        self.op_counts.update(other.op_counts)
+        self.family_counts.update(other.family_counts)
+        self.failures += other.failures
+        self.cut_short += other.cut_short
+
+
+def finding_key(verdict: Verdict) -> tuple[object, ...]:
+    """Two failures with the same key are the same finding (one is kept, the smallest)."""
+    blame = verdict.blame
+    culprit = None if blame is None else (blame.culprit, blame.op)
+    limitation = None if verdict.limitation is None else verdict.limitation.kind
+    return (verdict.kind, verdict.severity, culprit, limitation)
+
+
+class _Failed(AssertionError):
+    """Raised inside the Hypothesis test so that it shrinks the case; one class per finding."""
+
+
+class _OutOfTime(Exception):
+    """Raised inside the Hypothesis test once the search's budget is spent."""
+
+
+_classes: dict[tuple[object, ...], type[_Failed]] = {}
+
+
+def _failure_class(key: tuple[object, ...]) -> type[_Failed]:
+    # Hypothesis tells distinct bugs apart by exception type and place: one type per finding.
+    if key not in _classes:
+        _classes[key] = type(f"_Failed{len(_classes)}", (_Failed,), {})
+    return _classes[key]
+
+
+def search(
+    engine: Engine,
+    strategy: st.SearchStrategy[Case],
+    *,
+    examples: int,
+    seed_value: int = 0,
+    shrink: bool = True,
+    budget: float | None = None,
+    shrink_budget: float | None = None,
+    on_case: Callable[[], None] = lambda: None,
+    strict: bool = False,
+) -> SearchResult:
+    """Judge ``examples`` cases drawn from ``strategy`` with seed ``seed_value``.
+
+    ``budget`` (seconds) bounds the drawing and judging; ``shrink_budget`` bounds Hypothesis's
+    shrinking after the first failure. A search cut short says so in ``cut_short``. Only a bug
+    (any finding, when ``strict``) stops the search for Hypothesis to shrink it: a warning or a
+    precision finding is recorded, smallest first, and the search goes on, so that it cannot
+    hide a bug found later.
+    """
+    result = SearchResult()
+    smallest: dict[tuple[object, ...], Verdict] = {}
+    start = time.monotonic()
+    first_failure: list[float] = []
+
+    def cut(phase: Phase) -> bool:
+        if phase not in result.cut_short:
+            result.cut_short.append(phase)
+        return True
+
+    def out_of_time() -> bool:
+        now = time.monotonic()
+        if first_failure and shrink_budget is not None and now - first_failure[0] > shrink_budget:
+            return cut(Phase.SHRINKING)
+        if budget is not None and now - start > budget:
+            return cut(Phase.SEARCH)
+        return False
+
+    @seed(seed_value)
+    @settings(
+        max_examples=examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=True,
+        phases=[hypothesis.Phase.generate, hypothesis.Phase.shrink]
+        if shrink
+        else [hypothesis.Phase.generate],
+    )
+    @given(strategy)
+    def one_case(case: Case) -> None:
+        if out_of_time():
+            raise _OutOfTime
+        shrinking = bool(first_failure)
+        if not shrinking:
+            result.count(case)
+            on_case()
+        # Once a failure is found Hypothesis only shrinks: passing cases then need no FD.
+        verdict = judge(engine, case, with_fd=not shrinking)
+        if verdict.skip is not None and not shrinking:
+            result.skipped[verdict.skip] += 1
+        if verdict.failed:
+            key = finding_key(verdict)
+            best = smallest.get(key)
+            if best is None or len(case.expression.nodes) < len(best.expression.nodes):
+                smallest[key] = verdict
+            if not verdict.fails(strict):
+                return
+            if not first_failure:
+                first_failure.append(time.monotonic())
+            raise _failure_class(key)()
+
+    try:
+        with warnings.catch_warnings(), _no_local_constants():
+            warnings.simplefilter("ignore", HypothesisWarning)  # 10,000-node cases: long reprs
+            one_case()
+    except (_Failed, _OutOfTime, HypothesisException, BaseExceptionGroup) as exc:
+        _reraise_foreign(exc)
+    result.failures = list(smallest.values())
+    return result
+
+
+@contextlib.contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Hypothesis draws some numbers from the literals of every local module loaded so far (test
+    files, the engine's module, the caller's script), so the same seed would draw other cases in
+    another process. The search leaves them out: a seed draws the same cases wherever it runs."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        get, cache = providers._get_local_constants, providers.CONSTANTS_CACHE.cache
+        none = providers.Constants()
+    except (ImportError, AttributeError):  # a Hypothesis without them
+        yield
+        return
+    providers._get_local_constants = lambda: none
+    cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = get
+        cache.clear()
+
+
+def _reraise_foreign(exc: BaseException) -> None:
+    """Re-raise anything that is not ours or Hypothesis's own report of our failures."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            _reraise_foreign(inner)
+    elif not isinstance(exc, (_Failed, _OutOfTime, HypothesisException)):
+        raise exc

@@ -1,0 +1,300 @@
+"""A whole harness run, in phases with plain data between them: the corpus is replayed, Hypothesis
+searches every family the engine's ops allow, the deep chains follow, each new failure is
+minimised and refined within a time budget, and the new bugs are saved to the corpus. The result
+knows every finding's severity and whether the run passed."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gradtrio.checks.defaults import (
+    DEFAULT_DEEP,
+    DEFAULT_EXAMPLES,
+    DEFAULT_MAX_NODES,
+    POST_SEARCH_BUDGET,
+    UNDECIDED_THRESHOLD,
+)
+from gradtrio.checks.engines.limits import CaseTimeout
+from gradtrio.checks.engines.protocol import Engine, EngineCrash, Limitation, LimitationKind
+from gradtrio.checks.judgement.outcome import Severity, Skip
+from gradtrio.checks.judgement.verdict import Verdict
+from gradtrio.checks.search.corpus import replay, save_new
+from gradtrio.checks.search.families import deep_family, families, has_deep_chains
+from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, finding_key, search
+from gradtrio.checks.search.shrink import Deadline, minimise, refine
+from hypothesis import strategies as st
+
+__all__ = ["Finding", "RunResult", "replay_corpus", "run", "severity_counts"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A failing verdict of the run, and the corpus file it was replayed from (None when the
+    search found it)."""
+
+    verdict: Verdict
+    origin: str | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run judged and found. ``findings`` are the replayed failures, then the new ones,
+    each minimised; ``limitations`` the engine's, probed and met."""
+
+    engine: str
+    ops: list[str]
+    search: SearchResult = field(default_factory=SearchResult)
+    findings: list[Finding] = field(default_factory=list)
+    limitations: list[Limitation] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    corpus_errors: list[str] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)
+    adapter: Engine | None = field(default=None, repr=False)
+    strict: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    # -- counts ------------------------------------------------------------------------------
+    @property
+    def failures(self) -> list[Verdict]:
+        return [f.verdict for f in self.findings]
+
+    @property
+    def replayed(self) -> list[Finding]:
+        """The findings replayed from the corpus."""
+        return [f for f in self.findings if f.origin is not None]
+
+    @property
+    def examples(self) -> int:
+        return self.search.examples
+
+    @property
+    def op_counts(self) -> Counter[str]:
+        return self.search.op_counts
+
+    @property
+    def family_counts(self) -> Counter[str]:
+        return self.search.family_counts
+
+    @property
+    def undecided(self) -> int:
+        return self.search.skipped[Skip.UNDECIDED]
+
+    @property
+    def skipped(self) -> int:
+        return self.search.skipped[Skip.OUTSIDE_DOMAIN] + self.search.skipped[Skip.KINK_AMBIGUOUS]
+
+    @property
+    def too_undecided(self) -> bool:
+        return self.examples > 0 and self.undecided / self.examples > UNDECIDED_THRESHOLD
+
+    def of_severity(self, severity: Severity) -> list[Verdict]:
+        return [v for v in self.failures if v.severity is severity]
+
+    @property
+    def bugs(self) -> list[Verdict]:
+        return self.of_severity(Severity.BUG)
+
+    @property
+    def failing(self) -> list[Verdict]:
+        """The findings that fail the run: bugs, or every finding when strict."""
+        return [v for v in self.failures if v.fails(self.strict)]
+
+    @property
+    def passed(self) -> bool:
+        """No finding that fails the run, and not too many undecided cases."""
+        return not self.too_undecided and not self.failing
+
+    def note_limitations(self, verdicts: list[Verdict]) -> None:
+        """Record the engine limitations these failures show, each once."""
+        for verdict in verdicts:
+            limitation = verdict.limitation
+            if limitation is not None and limitation not in self.limitations:
+                self.limitations.append(limitation)
+
+
+def severity_counts(failures: list[Verdict]) -> Counter[str]:
+    return Counter(v.severity.value for v in failures if v.severity is not None)
+
+
+def _probed_limitations(engine: Engine) -> list[Limitation]:
+    """The engine's probed limitations; an engine that crashes or hangs while probed has none
+    to report here (its cases report the crash)."""
+    try:
+        return engine.limitations()
+    except (EngineCrash, CaseTimeout):
+        return []
+
+
+# -- the phases ---------------------------------------------------------------------------------
+
+
+def replay_corpus(
+    result: RunResult, engine: Engine, corpus: Path
+) -> list[tuple[Path | None, Verdict]]:
+    """Judge every case saved in ``corpus`` into ``result``: each counts as a case of the family
+    "corpus", each failure is a finding naming its file, and an unreadable file goes to
+    ``corpus_errors``. Returns every file with its verdict."""
+    judged: list[tuple[Path | None, Verdict]] = []
+    for item in replay(engine, corpus):
+        if isinstance(item, Exception):
+            result.corpus_errors.append(str(item))
+            continue
+        entry, verdict = item
+        judged.append((entry.path, verdict))
+        result.search.count(verdict.case, family="corpus")
+        if verdict.failed:
+            result.findings.append(Finding(verdict, str(entry.path)))
+            result.note_limitations([verdict])
+    return judged
+
+
+@dataclass(frozen=True)
+class _Settings:
+    examples: int
+    seed: int
+    max_nodes: int
+    deep: int
+    strict: bool
+    budget: float | None
+    shrink_budget: float | None
+
+
+def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> SearchResult:
+    """Hypothesis over the families, then (unless the search was cut short or found a hang,
+    which chains of five times the limit would only repeat) the deep chains, which it does not
+    shrink: each step costs seconds, and :func:`minimise` halves them instead."""
+    start = time.monotonic()
+    found = search(
+        engine,
+        st.one_of(list(families(engine, s.max_nodes).values())),
+        examples=s.examples,
+        seed_value=s.seed,
+        budget=s.budget,
+        shrink_budget=s.shrink_budget,
+        on_case=on_case,
+        strict=s.strict,
+    )
+    hangs = any(
+        v.limitation is not None and v.limitation.kind is LimitationKind.HANG
+        for v in found.failures
+    )
+    if s.deep and has_deep_chains(engine) and Phase.SEARCH not in found.cut_short and not hangs:
+        left = None if s.budget is None else max(1.0, s.budget - (time.monotonic() - start))
+        found.merge(
+            search(
+                engine,
+                deep_family(engine),
+                examples=s.deep,
+                seed_value=s.seed,
+                shrink=False,
+                budget=left,
+                on_case=on_case,
+                strict=s.strict,
+            )
+        )
+    return found
+
+
+def _minimised(
+    engine: Engine,
+    failures: list[Verdict],
+    known: list[Verdict],
+    seed: int,
+    deadline: Deadline,
+    say: Callable[[str], None],
+) -> list[Verdict]:
+    """Each failure of the search made as small as the deadline allows, one per finding and
+    none of a finding already ``known`` (replayed from the corpus). A RecursionError is kept
+    whole: the depth is the point of such a case."""
+    finished: list[Verdict] = []
+    for n, verdict in enumerate(failures, start=1):
+        if verdict.limitation is not None and verdict.limitation.kind is LimitationKind.RECURSION:
+            finished.append(verdict)
+            continue
+        say(
+            f"gradtrio: minimising failure {n}/{len(failures)} "
+            f"({len(verdict.expression.nodes):,} op nodes)"
+        )
+        for refined in refine(engine, minimise(engine, verdict, deadline), seed, deadline):
+            refined = minimise(engine, refined, deadline)
+            if all(finding_key(refined) != finding_key(other) for other in [*known, *finished]):
+                finished.append(refined)
+    return finished
+
+
+def run(
+    engine: Engine,
+    *,
+    examples: int = DEFAULT_EXAMPLES,
+    run_seed: int = 0,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    deep: int = DEFAULT_DEEP,
+    progress: bool = True,
+    corpus: Path | None = None,
+    strict: bool = False,
+    budget: float | None = None,
+    post_budget: float | None = POST_SEARCH_BUDGET,
+    note: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Judge ``examples`` cases spread over the families, then ``deep`` very deep chains.
+
+    With ``corpus`` (a directory), its saved cases are judged first and every new bug is saved
+    there. ``budget`` bounds the search in seconds, and the shrinking, minimising and refining
+    after it get no longer than that either; ``post_budget`` bounds those (None: no bound,
+    for measurements that must not depend on the machine's speed). ``note`` receives progress
+    lines for the phases after the search.
+    """
+    say = note or (_stderr if progress else (lambda text: None))
+    if budget is not None and post_budget is not None:  # the whole run within the budget
+        post_budget = min(post_budget, budget)
+    shrink_budget = None if post_budget is None else post_budget / 2
+    settings = _Settings(examples, run_seed, max_nodes, deep, strict, budget, shrink_budget)
+    result = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=strict)
+    result.limitations.extend(_probed_limitations(engine))
+    start = time.monotonic()
+    if corpus is not None:
+        replay_corpus(result, engine, corpus)
+    bar = _bar(examples + deep, progress)
+    try:
+        found = _search(engine, settings, bar.update)
+    finally:
+        bar.close()
+    result.search.merge(found)
+    result.note_limitations(found.failures)
+    deadline = Deadline(post_budget)
+    # A new failure of a finding replayed from the corpus is reported once, as the replay.
+    new = _minimised(engine, found.failures, result.failures, run_seed, deadline, say)
+    if deadline.cut:
+        result.search.cut_short.append(Phase.MINIMISING)
+    result.findings += [Finding(v) for v in new]
+    if corpus is not None:
+        saved = save_new(corpus, new, engine.spec)
+        result.saved = [str(path) for path in saved.written]
+        if saved.error is not None:
+            result.corpus_errors.append(saved.error)
+    result.elapsed_s = time.monotonic() - start
+    return result
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def _bar(total: int, progress: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        desc="checking",
+        unit="case",
+        file=sys.stderr,
+        disable=not progress,
+        mininterval=0.5,
+        leave=False,
+    )
