@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 
 __all__ = ["Value"]
 
@@ -342,23 +343,22 @@ class Value:
         ``self``'s value (``max(0.0, -0.0)`` is 0.0); NaN on either side gives NaN and passes the
         whole gradient to both sides.
         """
-        if isinstance(other, Value):
-            out, da, db = _maximum(self.data, other.data)
-            return _node(out, (self, other), (da, db), "max")
-        if isinstance(other, _NUMBER):
-            out, da, _ = _maximum(self.data, _constant(other))
-            return _node(out, (self,), (da,), "max")
-        raise TypeError(f"max(other): other must be a Value, int or float, not {_kind(other)}")
+        return self._pick(other, _maximum, "max")
 
     def min(self, other: Value | float) -> Value:
         """The smaller of ``self`` and ``other``, as ``torch.minimum``; ties and NaN as ``max``."""
+        return self._pick(other, _minimum, "min")
+
+    def _pick(
+        self, other: Value | float, pick: Callable[[float, float], tuple[float, ...]], op: str
+    ) -> Value:
         if isinstance(other, Value):
-            out, da, db = _minimum(self.data, other.data)
-            return _node(out, (self, other), (da, db), "min")
+            out, da, db = pick(self.data, other.data)
+            return _node(out, (self, other), (da, db), op)
         if isinstance(other, _NUMBER):
-            out, da, _ = _minimum(self.data, _constant(other))
-            return _node(out, (self,), (da,), "min")
-        raise TypeError(f"min(other): other must be a Value, int or float, not {_kind(other)}")
+            out, da, _ = pick(self.data, _constant(other))
+            return _node(out, (self,), (da,), op)
+        raise TypeError(f"{op}(other): other must be a Value, int or float, not {_kind(other)}")
 
     # --- gradients -----------------------------------------------------------------------------
 

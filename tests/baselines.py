@@ -43,7 +43,8 @@ def _sanity_graph(x: Any) -> Any:
     return h + q + q * x
 
 
-def _more_ops_graph(a: Any, b: Any) -> Any:
+def more_ops_graph(a: Any, b: Any) -> Any:
+    """The expression of micrograd's README and of its ``test_more_ops``."""
     c = a + b
     d = a * b + b**3
     c = c + (c + 1)
@@ -71,7 +72,7 @@ def _fixed_case(value_cls: type, graph: Callable[..., Any], inputs: tuple[float,
 
 def fixed_tests(value_cls: type) -> bool:
     """True when micrograd's fixed tests kill the engine (a test fails or raises)."""
-    for graph, inputs in ((_sanity_graph, (-4.0,)), (_more_ops_graph, (-4.0, 2.0))):
+    for graph, inputs in ((_sanity_graph, (-4.0,)), (more_ops_graph, (-4.0, 2.0))):
         try:
             if not _fixed_case(value_cls, graph, inputs):
                 return True

@@ -11,6 +11,7 @@ import mpmath
 import pytest
 import torch
 import torch.nn.functional as F
+from baselines import more_ops_graph
 from gradtrio.autograd import Value
 from gradtrio.autograd.engine import _node
 
@@ -52,32 +53,17 @@ def assert_close(ours: tuple, theirs: tuple, rel: float = 1e-12) -> None:
 # --- published values ----------------------------------------------------------------------
 
 
-def micrograd_readme_expression(a: Any, b: Any) -> Any:
-    """The expression from micrograd's README, with ``+=`` written out."""
-    c = a + b
-    d = a * b + b**3
-    c = c + (c + 1)
-    c = c + (1 + c + (-a))
-    d = d + (d * 2 + (b + a).relu())
-    d = d + (3 * d + (b - a).relu())
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g = g + 10.0 / f
-    return g
-
-
-def test_micrograd_readme_expression_matches_the_published_values() -> None:
+def test_more_ops_graph_matches_the_published_values() -> None:
     a, b = Value(-4.0), Value(2.0)
-    g = micrograd_readme_expression(a, b)
+    g = more_ops_graph(a, b)
     g.backward()
     assert g.data == pytest.approx(24.7041, abs=1e-4)
     assert a.grad == pytest.approx(138.8338, abs=1e-4)
     assert b.grad == pytest.approx(645.5773, abs=1e-4)
 
 
-def test_micrograd_readme_expression_matches_torch() -> None:
-    ours, theirs = engine_and_torch(micrograd_readme_expression, -4.0, 2.0)
+def test_more_ops_graph_matches_torch() -> None:
+    ours, theirs = engine_and_torch(more_ops_graph, -4.0, 2.0)
     assert_close(ours, theirs, rel=1e-10)
 
 

@@ -23,6 +23,13 @@ WRONG_MUL = f"{ENGINES / 'wrong_mul.py'}:Value"
 PRODUCT_PLUS = Expression(2, (Node("mul", (0, 1)), Node("add", (2, 0))))
 
 
+def run_snippet(source: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A reproducer run on its own, as a user pastes it into a fresh interpreter."""
+    return subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, cwd=cwd, timeout=60
+    )
+
+
 @pytest.fixture(scope="module")
 def engine():
     return ValueClassEngine.load(WRONG_MUL)
@@ -53,13 +60,7 @@ def test_the_report_has_snippet_example_point_oracles_blame_and_symbolic_gradien
 
 
 def test_the_snippet_runs_on_its_own_and_prints_the_engine_values(engine, verdict, tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-c", reproducer(verdict, engine=engine)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    done = run_snippet(reproducer(verdict, engine=engine), tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         f"value: {verdict.engine.value!r}",
@@ -72,9 +73,7 @@ def test_the_snippet_wraps_constants_for_an_engine_that_needs_it(tmp_path):
     two_minus_x = Expression(1, (Node("sub", (0,), const=2.0, side="left"),))
     source = reproducer(judge(strict, two_minus_x, (0.5,)), engine=strict)
     assert "n1 = Node(2.0) - x0" in source
-    done = subprocess.run(
-        [sys.executable, "-c", source], capture_output=True, text=True, cwd=tmp_path, timeout=60
-    )
+    done = run_snippet(source, tmp_path)
     assert done.stdout.splitlines() == ["value: 1.5", "grads: [-1.0]"]
 
 
@@ -203,12 +202,6 @@ def test_the_snippet_loads_an_engine_file_whose_name_is_no_module_name(tmp_path)
     )
     engine = ValueClassEngine.load(f"{odd}:Value")
     verdict = judge(engine, PRODUCT_PLUS, (1.5, -0.5))
-    done = subprocess.run(
-        [sys.executable, "-c", reproducer(verdict, engine=engine)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=60,
-    )
+    done = run_snippet(reproducer(verdict, engine=engine), tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[1] == f"grads: {verdict.engine.grads!r}"

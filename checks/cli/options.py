@@ -5,38 +5,43 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 __all__ = ["integer_at_least", "megabytes", "seconds"]
 
 
-def integer_at_least(name: str, minimum: int) -> Callable[[str], int]:
-    """An argparse ``type=`` that accepts integers >= ``minimum``, naming ``name`` otherwise."""
+def _checked(
+    name: str, cast: Callable[[str], T], kind: str, ok: Callable[[T], bool], expected: str
+) -> Callable[[str], T]:
+    """An argparse ``type=``: ``cast(text)`` when it works and is ``ok``, else an error naming
+    ``name`` and the value, and saying what was ``expected``."""
 
-    def parse(text: str) -> int:
+    def parse(text: str) -> T:
         try:
-            value = int(text)
+            value = cast(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r}: expected an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{name}={value}: expected at least {minimum}")
+            raise argparse.ArgumentTypeError(f"{name}={text!r}: expected {kind}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{name}={text}: expected {expected}")
         return value
 
     return parse
+
+
+def integer_at_least(name: str, minimum: int) -> Callable[[str], int]:
+    """Integers >= ``minimum``."""
+    return _checked(name, int, "an integer", lambda v: v >= minimum, f"at least {minimum}")
 
 
 def megabytes(name: str) -> Callable[[str], float]:
-    """An argparse ``type=`` for a memory size in MB: a finite number of at least 64."""
+    """A memory size in MB: a finite number of at least 64."""
 
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}={text!r}: expected a number of MB") from None
-        if not (math.isfinite(value) and value >= 64):
-            raise argparse.ArgumentTypeError(f"{name}={text}: expected a finite number of MB >= 64")
-        return value
+    def ok(value: float) -> bool:
+        return math.isfinite(value) and value >= 64
 
-    return parse
+    return _checked(name, float, "a number of MB", ok, "a finite number of MB >= 64")
 
 
 def seconds(name: str) -> Callable[[str], float]:

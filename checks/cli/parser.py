@@ -81,22 +81,34 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _count(
+    g: argparse._ArgumentGroup, flag: str, *, least: int, default: int, metavar: str, what: str
+) -> None:
+    """An integer option of at least ``least``."""
+    g.add_argument(
+        flag,
+        type=integer_at_least(flag, least),
+        default=default,
+        metavar=metavar,
+        help=f"{what} (default {default})",
+    )
+
+
+def _corpus_option(g: argparse._ArgumentGroup, what: str) -> None:
+    g.add_argument(
+        "--corpus",
+        type=Path,
+        default=DEFAULT_CORPUS,
+        metavar="DIR",
+        help=f"{what} (default {DEFAULT_CORPUS})",
+    )
+
+
 def _sampling_options(p: argparse.ArgumentParser, *, examples: int, what: str) -> None:
     g = p.add_argument_group("sampling")
-    g.add_argument(
-        "--examples",
-        type=integer_at_least("--examples", 1),
-        default=examples,
-        metavar="N",
-        help=f"{what} (default {examples})",
-    )
-    g.add_argument(
-        "--seed",
-        type=integer_at_least("--seed", 0),
-        default=0,
-        metavar="S",
-        help="random seed; the same seed reruns the same cases (default 0)",
-    )
+    _count(g, "--examples", least=1, default=examples, metavar="N", what=what)
+    seed_is = "random seed; the same seed reruns the same cases"
+    _count(g, "--seed", least=0, default=0, metavar="S", what=seed_is)
 
 
 def _output_options(p: argparse.ArgumentParser, *, corpus: bool) -> None:
@@ -112,14 +124,7 @@ def _output_options(p: argparse.ArgumentParser, *, corpus: bool) -> None:
     )
     g.add_argument("--no-report", action="store_true", help="write no report files")
     if corpus:
-        g.add_argument(
-            "--corpus",
-            type=Path,
-            default=DEFAULT_CORPUS,
-            metavar="DIR",
-            help=f"replay the saved failing cases here first and save new ones "
-            f"(default {DEFAULT_CORPUS})",
-        )
+        _corpus_option(g, "replay the saved failing cases here first and save new ones")
         g.add_argument("--no-corpus", action="store_true", help="neither replay nor save cases")
     g.add_argument(
         "--strict",
@@ -141,20 +146,10 @@ def parser() -> argparse.ArgumentParser:
     _engine_options(run)
     _sampling_options(run, examples=DEFAULT_EXAMPLES, what="cases to generate")
     g = run.add_argument_group("search")
-    g.add_argument(
-        "--max-nodes",
-        type=integer_at_least("--max-nodes", 1),
-        default=DEFAULT_MAX_NODES,
-        metavar="K",
-        help=f"most op nodes in a generated expression (default {DEFAULT_MAX_NODES})",
-    )
-    g.add_argument(
-        "--deep",
-        type=integer_at_least("--deep", 0),
-        default=DEFAULT_DEEP,
-        metavar="N",
-        help=f"{DEEP_MIN_DEPTH:,}-node chains to check after the others (default {DEFAULT_DEEP})",
-    )
+    nodes_is = "most op nodes in a generated expression"
+    _count(g, "--max-nodes", least=1, default=DEFAULT_MAX_NODES, metavar="K", what=nodes_is)
+    deep_is = f"{DEEP_MIN_DEPTH:,}-node chains to check after the others"
+    _count(g, "--deep", least=0, default=DEFAULT_DEEP, metavar="N", what=deep_is)
     g.add_argument(
         "--budget",
         type=seconds("--budget"),
@@ -165,13 +160,7 @@ def parser() -> argparse.ArgumentParser:
     _output_options(run, corpus=True)
     replay = sub.add_parser("replay", help="judge the engine on every case of a corpus")
     _engine_options(replay)
-    replay.add_argument(
-        "--corpus",
-        type=Path,
-        default=DEFAULT_CORPUS,
-        metavar="DIR",
-        help=f"the corpus directory (default {DEFAULT_CORPUS})",
-    )
+    _corpus_option(replay.add_argument_group("corpus"), "the corpus directory")
     _output_options(replay, corpus=False)
     verify = sub.add_parser("verify-op", help="check one op alone and in company, by region")
     verify.add_argument("name", help="the op's registry name")

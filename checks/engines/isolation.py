@@ -453,28 +453,19 @@ def _root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(gradtrio.__file__)))
 
 
-class _RemoteShare:
+class _RemoteShare(CaseShare):
     """A case's share on an isolated engine: the run is sent at once, the finite differences'
-    noise follows when told, the result is read when asked (see
-    :class:`~gradtrio.checks.engines.protocol.CaseShare`)."""
+    noise follows when told, the result is read when asked."""
 
     def __init__(
         self, engine: IsolatedEngine, expression: Expression, point: tuple[float, ...], scale: float
     ) -> None:
+        super().__init__()
         self._engine = engine
-        self._told = self._done = False
+        self._done = False
         self._finish = engine.start_task("run_then_fd", expression, point, scale=scale)
 
-    def __enter__(self) -> _RemoteShare:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def finite_differences(self, noise: float | None) -> None:
-        if self._told:
-            raise RuntimeError("finite_differences() already asked for")
-        self._told = True
+    def _tell(self, noise: float | None) -> None:
         self._engine.follow_up(noise)
 
     def result(self) -> ShareResult:
@@ -485,7 +476,7 @@ class _RemoteShare:
         return result
 
     def close(self) -> None:
-        """Settle a share whose result was not taken: the worker's answer is read and dropped."""
+        """The worker's answer to a share whose result was not taken is read and dropped."""
         if self._done:
             return
         if not self._told:

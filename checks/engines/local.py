@@ -96,28 +96,17 @@ TASKS: dict[str, Callable[..., Any]] = {"run_then_fd": _run_then_fd, "fd_estimat
 FOLLOWED = frozenset({"run_then_fd"})
 
 
-class LocalShare:
+class LocalShare(CaseShare):
     """A case's share on an engine in this process: it all runs at :meth:`result`."""
 
     def __init__(self, engine: LocalEngine, expression: Expression, point: tuple[float, ...]):
+        super().__init__()
         self._engine, self._expression, self._point = engine, expression, point
         self._noise: float | None = None
-        self._told = False
 
-    def __enter__(self) -> LocalShare:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def finite_differences(self, noise: float | None) -> None:
-        if self._told:
-            raise RuntimeError("finite_differences() already asked for")
-        self._told, self._noise = True, noise
+    def _tell(self, noise: float | None) -> None:
+        self._noise = noise
 
     def result(self) -> ShareResult:
         noise = self._noise
         return _run_then_fd(self._engine, self._expression, self._point, lambda: noise)
-
-    def close(self) -> None:
-        """Nothing was begun: nothing to settle."""

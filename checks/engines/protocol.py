@@ -10,6 +10,7 @@ an :class:`EngineRun`, an :class:`EngineCrash`, a :class:`Limitation`.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -106,22 +107,38 @@ ShareResult = tuple[EngineRun, tuple[FDEstimate, ...]]
 """The engine's run of a case and the finite differences of its forward pass there."""
 
 
-class CaseShare(Protocol):
+class CaseShare(ABC):
     """The engine's share of one case, begun as soon as the case is known (an engine in a
     worker runs it while the harness computes the reference). :meth:`finite_differences` is
     told once the noise they need is known (None: none wanted), then :meth:`result` is read
     inside ``engine.time_limit(scale)``; :meth:`close` settles a share whose result is not
     wanted (a ``with`` block calls it)."""
 
-    def finite_differences(self, noise: float | None) -> None: ...
+    def __init__(self) -> None:
+        self._told = False
 
+    def __enter__(self) -> CaseShare:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def finite_differences(self, noise: float | None) -> None:
+        """Ask for the finite differences, ``noise`` bounding the rounding of the output (None:
+        none). Once per share."""
+        if self._told:
+            raise RuntimeError("finite_differences() already asked for")
+        self._told = True
+        self._tell(noise)
+
+    @abstractmethod
+    def _tell(self, noise: float | None) -> None: ...
+
+    @abstractmethod
     def result(self) -> ShareResult: ...
 
-    def close(self) -> None: ...
-
-    def __enter__(self) -> CaseShare: ...
-
-    def __exit__(self, *exc: object) -> None: ...
+    def close(self) -> None:  # noqa: B027 - a share that began nothing has nothing to settle
+        """Settle a share whose result was not taken."""
 
 
 class Engine(Protocol):

@@ -235,20 +235,59 @@ def grad_or_zero(g: Any) -> float:
 
 
 class ObjectGraphAdapter(LibraryAdapter):
-    """Tensors with a backward method: torch, MyGrad, tinygrad."""
+    """Tensors with a backward method: torch, MyGrad, tinygrad. Each library says how to make a
+    leaf, how to read every node's value and gradient, and the same three things as source
+    text for the reproducer."""
 
     def leaf(self, x: float, grads: bool) -> Any:
         raise NotImplementedError
 
     def backward(self, out: Any) -> None:
-        raise NotImplementedError
+        out.backward()
 
-    def read(self, values: Sequence[Any], leaves: Sequence[Any], grads: bool) -> EngineRun:
-        """Every node's value, the leaves' gradients and (where kept) every node's gradient."""
+    def numbers(self, values: Sequence[Any], grads: bool) -> tuple[list[float], list[float] | None]:
+        """Every node's value and, with ``grads``, every node's gradient (0 where the library
+        has none: a node the output does not use)."""
         raise NotImplementedError
 
     def prepare(self, values: Sequence[Any]) -> None:
         """Called between the forward pass and backward (torch retains intermediate grads)."""
+
+    # -- the reproducer's pieces -------------------------------------------------------------
+    def source_preamble(self, expression: Expression) -> list[str]:
+        """The imports and definitions the snippet needs."""
+        raise NotImplementedError
+
+    def source_leaf(self, x: float) -> str:
+        """An input of value ``x`` that gets a gradient."""
+        raise NotImplementedError
+
+    def source_number(self, value: str) -> str:
+        """The library's scalar ``value`` as a Python float, in source."""
+        raise NotImplementedError
+
+    def source_readout(self, out: str, inputs: list[str]) -> list[str]:
+        """After ``out.backward()``: print ``value: v`` and ``grads: [...]`` of ``inputs``."""
+        number, listed = self.source_number, ", ".join(inputs)
+        return [
+            f'print("value:", {number(out)})',
+            f"grads = [0.0 if x.grad is None else {number('x.grad')} for x in ({listed},)]",
+            'print("grads:", grads)',
+        ]
+
+    def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
+        inputs = [expression.name(i) for i in range(expression.n_inputs)]
+        out = expression.name(expression.output)
+        lines = [
+            self.header(),
+            *self.source_preamble(expression),
+            "",
+            *(f"{name} = {self.source_leaf(self.rounded(x))}" for name, x in zip(inputs, point)),
+            *self.node_lines(expression),
+            f"{out}.backward()",
+            *self.source_readout(out, inputs),
+        ]
+        return "\n".join(lines) + "\n"
 
     def _evaluate(self, program: Program, point: Sequence[float], grads: bool) -> EngineRun:
         leaves = [self.leaf(self.rounded(x), grads) for x in point]
@@ -270,11 +309,14 @@ class ObjectGraphAdapter(LibraryAdapter):
             except EngineFaults.caught as exc:  # RecursionError included: a limitation, reported
                 raise EngineCrash("backward", f"raised {type(exc).__name__}: {exc}") from exc
         try:
-            return self.read(values, leaves, grads)
+            node_values, node_grads = self.numbers(values, grads)
         except (CaseTimeout, MemoryError):
             raise
         except EngineFaults.caught as exc:
             raise EngineCrash("reading results", f"raised {type(exc).__name__}: {exc}") from exc
+        if node_grads is None:
+            return EngineRun(node_values[-1], [], [], node_values)
+        return EngineRun(node_values[-1], node_grads[: len(leaves)], node_grads, node_values)
 
 
 class FunctionalAdapter(LibraryAdapter):

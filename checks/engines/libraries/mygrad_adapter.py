@@ -15,7 +15,6 @@ from gradtrio.checks.engines.libraries.base import (
     calls,
     grad_or_zero,
 )
-from gradtrio.checks.engines.protocol import EngineRun
 from gradtrio.strategies.expression import Expression
 
 __all__ = ["MyGradAdapter"]
@@ -48,31 +47,15 @@ class MyGradAdapter(ObjectGraphAdapter):
     def leaf(self, x: float, grads: bool) -> Any:
         return mg.tensor(x, dtype=self.np_dtype, constant=not grads)
 
-    def backward(self, out: Any) -> None:
-        out.backward()
-
-    def read(self, values: Sequence[Any], leaves: Sequence[Any], grads: bool) -> EngineRun:
+    def numbers(self, values: Sequence[Any], grads: bool) -> tuple[list[float], list[float] | None]:
         node_values = [float(v.item()) for v in values]
-        if not grads:
-            return EngineRun(node_values[-1], [], [], node_values)
-        node_grads = [grad_or_zero(v.grad) for v in values]
-        return EngineRun(node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values)
+        return node_values, [grad_or_zero(v.grad) for v in values] if grads else None
 
-    def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
-        inputs = [expression.name(i) for i in range(expression.n_inputs)]
-        out = expression.name(expression.output)
-        lines = [
-            self.header(),
-            "import mygrad as mg",
-            "",
-            *(
-                f"{name} = mg.tensor({self.rounded(x)!r}, dtype=mg.{self.dtype})"
-                for name, x in zip(inputs, point)
-            ),
-            *self.node_lines(expression),
-            f"{out}.backward()",
-            f"grads = [0.0 if x.grad is None else float(x.grad) for x in ({', '.join(inputs)},)]",
-            f'print("value:", float({out}.item()))',
-            'print("grads:", grads)',
-        ]
-        return "\n".join(lines) + "\n"
+    def source_preamble(self, expression: Expression) -> list[str]:
+        return ["import mygrad as mg"]
+
+    def source_leaf(self, x: float) -> str:
+        return f"mg.tensor({x!r}, dtype=mg.{self.dtype})"
+
+    def source_number(self, value: str) -> str:
+        return f"float({value})"

@@ -18,7 +18,6 @@ from gradtrio.checks.engines.libraries.base import (  # noqa: E402
     ObjectGraphAdapter,
     methods,
 )
-from gradtrio.checks.engines.protocol import EngineRun  # noqa: E402
 from gradtrio.strategies.expression import Expression  # noqa: E402
 from tinygrad import Tensor, dtypes  # noqa: E402
 
@@ -65,42 +64,33 @@ class TinygradAdapter(ObjectGraphAdapter):
     def leaf(self, x: float, grads: bool) -> Any:
         return Tensor([x], dtype=self.tg_dtype).reshape(())
 
-    def backward(self, out: Any) -> None:
-        out.backward()
-
-    def read(self, values: Sequence[Any], leaves: Sequence[Any], grads: bool) -> EngineRun:
+    def numbers(self, values: Sequence[Any], grads: bool) -> tuple[list[float], list[float] | None]:
         n = len(values)
         kept = [v.grad for v in values] if grads else []
         batch = list(values) + [g for g in kept if g is not None]
         numbers = [float(x) for x in Tensor.stack(*batch).numpy().tolist()]
-        node_values = numbers[:n]
         if not grads:
-            return EngineRun(node_values[-1], [], [], node_values)
+            return numbers[:n], None
         found = iter(numbers[n:])
         # backward() fills every float tensor in the graph; a node it leaves None has gradient 0.
-        node_grads = [0.0 if g is None else next(found) for g in kept]
-        return EngineRun(node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values)
+        return numbers[:n], [0.0 if g is None else next(found) for g in kept]
 
-    def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
-        inputs = [expression.name(i) for i in range(expression.n_inputs)]
-        out = expression.name(expression.output)
-        lines = [
-            self.header(),
+    def source_preamble(self, expression: Expression) -> list[str]:
+        return [
             "import os",
             "",
             'os.environ.setdefault("DEV", "CPU")',
             "from tinygrad import Tensor, dtypes",
-            "",
-            *(
-                f"{name} = Tensor([{self.rounded(x)!r}], dtype=dtypes.{self.dtype}).reshape(())"
-                for name, x in zip(inputs, point)
-            ),
-            *self.node_lines(expression),
-            f"{out}.backward()",
+        ]
+
+    def source_leaf(self, x: float) -> str:
+        return f"Tensor([{x!r}], dtype=dtypes.{self.dtype}).reshape(())"
+
+    def source_readout(self, out: str, inputs: list[str]) -> list[str]:
+        return [
             f"leaves = ({', '.join(inputs)},)",
             "grads = [x.grad if x.grad is not None else x.zeros_like() for x in leaves]",
             f"numbers = Tensor.stack({out}, *grads).numpy().tolist()",
             'print("value:", float(numbers[0]))',
             'print("grads:", [float(g) for g in numbers[1:]])',
         ]
-        return "\n".join(lines) + "\n"

@@ -12,9 +12,7 @@ from gradtrio.checks.engines.libraries.base import (
     LibraryOp,
     ObjectGraphAdapter,
     calls,
-    grad_or_zero,
 )
-from gradtrio.checks.engines.protocol import EngineRun
 from gradtrio.strategies.expression import Expression
 
 __all__ = ["TorchAdapter"]
@@ -61,40 +59,24 @@ class TorchAdapter(ObjectGraphAdapter):
             if v.requires_grad and not v.is_leaf:
                 v.retain_grad()
 
-    def backward(self, out: Any) -> None:
-        out.backward()
-
-    def read(self, values: Sequence[Any], leaves: Sequence[Any], grads: bool) -> EngineRun:
+    def numbers(self, values: Sequence[Any], grads: bool) -> tuple[list[float], list[float] | None]:
         node_values = [v.item() for v in values]
         if not grads:
-            return EngineRun(node_values[-1], [], [], node_values)
-        node_grads = [None if v.grad is None else v.grad.item() for v in values]
+            return node_values, None
         # A node the output does not depend on has no gradient: 0, as for an unused input.
-        node_grads = [grad_or_zero(g) for g in node_grads]
-        return EngineRun(node_values[-1], node_grads[: len(leaves)], list(node_grads), node_values)
+        return node_values, [0.0 if v.grad is None else v.grad.item() for v in values]
 
-    def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
-        dtype = f"torch.{self.dtype}"
-        inputs = [expression.name(i) for i in range(expression.n_inputs)]
-        out = expression.name(expression.output)
-        lines = [
-            self.header(),
+    def source_preamble(self, expression: Expression) -> list[str]:
+        pairs = {"max", "min"} & set(expression.ops_used())
+        return [
             "import torch",
             "",
-            f"DTYPE = {dtype}",
-            *(
-                ["as_tensor = lambda x: torch.as_tensor(x, dtype=DTYPE)"]
-                if {"max", "min"} & set(expression.ops_used())
-                else []
-            ),
-            *(
-                f"{name} = torch.tensor({self.rounded(x)!r}, dtype=DTYPE, requires_grad=True)"
-                for name, x in zip(inputs, point)
-            ),
-            *self.node_lines(expression),
-            f"{out}.backward()",
-            f'print("value:", {out}.item())',
-            f"grads = [0.0 if x.grad is None else x.grad.item() for x in ({', '.join(inputs)},)]",
-            'print("grads:", grads)',
+            f"DTYPE = torch.{self.dtype}",
+            *(["as_tensor = lambda x: torch.as_tensor(x, dtype=DTYPE)"] if pairs else []),
         ]
-        return "\n".join(lines) + "\n"
+
+    def source_leaf(self, x: float) -> str:
+        return f"torch.tensor({x!r}, dtype=DTYPE, requires_grad=True)"
+
+    def source_number(self, value: str) -> str:
+        return f"{value}.item()"
