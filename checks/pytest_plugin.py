@@ -390,7 +390,10 @@ class BatteryItem(pytest.Item):
             strategy = families(engine, max_nodes=BATTERY_MAX_NODES)[self.family]
             share = math.ceil(examples / self.shards)  # the family's cases, shared out
             found = search(engine, strategy, examples=share, seed_value=seed)
-        self._judge(found.failures, [intro, *self._save(engine, found.failures)])
+        from gradtrio.checks.judgement.verdict import explain
+
+        failures = [explain(engine, v) for v in found.failures]
+        self._judge(failures, [intro, *self._save(engine, failures)])
 
     def _judge(self, failures: list[Verdict], notes: list[str]) -> None:
         """Fail on bugs (every finding, when strict) with their reports; other findings make

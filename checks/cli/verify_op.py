@@ -17,6 +17,7 @@ from gradtrio.checks.cli.outputs import finish, rerun_command
 from gradtrio.checks.cli.parser import UsageError
 from gradtrio.checks.defaults import VERIFY_EXAMPLES
 from gradtrio.checks.engines.protocol import Engine
+from gradtrio.checks.judgement.verdict import explain
 from gradtrio.checks.report.text import format_verdict
 from gradtrio.checks.search.hypothesis_search import SearchResult, search
 from gradtrio.checks.search.run import Finding, RunResult, severity_counts
@@ -108,7 +109,7 @@ def verify_main(args: argparse.Namespace) -> int:
             f"nodes, {sum(found.skipped.values()):>4} skipped: {status}"
         )
         total.search.merge(found)
-        total.findings += [Finding(v) for v in found.failures]
+        total.findings += [Finding(explain(engine, v)) for v in found.failures]
         total.note_limitations(found.failures)
     reports = [format_verdict(v, engine=engine) for v in total.failures]
     tally = ", ".join(f"{n} {sev}" for sev, n in sorted(severity_counts(total.failures).items()))

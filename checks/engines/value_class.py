@@ -19,6 +19,7 @@ from gradtrio.checks.engines.faults import EngineFaults, as_number, repr_text, t
 from gradtrio.checks.engines.limits import CaseTimeout, TimeLimit, size_scale
 from gradtrio.checks.engines.loading import LoadError, load_object
 from gradtrio.checks.engines.local import LocalEngine
+from gradtrio.checks.engines.op_probes import OpSurvey
 from gradtrio.checks.engines.protocol import (
     EngineCrash,
     EngineError,
@@ -27,12 +28,12 @@ from gradtrio.checks.engines.protocol import (
     LimitationKind,
 )
 from gradtrio.strategies.expression import Expression, Node, interpret
-from gradtrio.strategies.ops import OPS, Form, Op
+from gradtrio.strategies.ops import Form, Op
 
 __all__ = ["ValueClassEngine", "import_line", "load_class"]
 
 VALUE_ATTRS = ("data", "val", "value")
-GRAD_ATTRS = ("grad", "gradient")
+GRAD_ATTRS = ("grad", "gradient", "derivative")
 BACKWARD_METHODS = ("backward", "backprop", "backpropagate")
 
 
@@ -107,21 +108,27 @@ class ValueClassEngine(LocalEngine):
             or next((name for name in GRAD_ATTRS if _has(probe, name)), "")
         )
         backward = backward or next((m for m in BACKWARD_METHODS if _has(probe, m)), "")
-        for what, name, flag in (
-            ("value attribute", value_attr, "--value-attr"),
-            ("gradient attribute", grad_attr, "--grad-attr"),
-            ("backward method", backward, "--backward"),
+        for what, name, probed, flag in (
+            ("value attribute", value_attr, VALUE_ATTRS, "--value-attr"),
+            ("gradient attribute", grad_attr, GRAD_ATTRS, "--grad-attr"),
+            ("backward method", backward, BACKWARD_METHODS, "--backward"),
         ):
-            if not name or not _has(probe, name):
+            if not name:
+                looked = ", ".join(f".{n}" for n in probed)
                 raise EngineError(
-                    f"engine {spec}: no {what} {name or ''!r} found; name it with {flag}"
+                    f"engine {spec}: no {what} found (looked for {looked}); name it with {flag}"
+                )
+            if not _has(probe, name):
+                raise EngineError(
+                    f"engine {spec}: {value_cls.__name__}(1.5) has no {what} .{name} ({flag})"
                 )
         engine = cls(value_cls, spec, value_attr, grad_attr, backward, False, timeout)
         # The probes together get one case's time: an engine whose every op takes seconds
         # (or never returns) is reported by its cases, not probed for minutes.
         engine._probe_deadline = time.monotonic() + (math.inf if timeout is None else timeout)
-        engine.wrap_constants = not engine._probe(lambda: engine._accepts_numbers(probe), False)
-        engine.ops, engine.unchecked = engine._available_ops()
+        survey = OpSurvey(value_cls, value_attr, engine._apply, engine._probe)
+        engine.wrap_constants = not survey.takes_numbers()
+        engine.ops, engine.unchecked = survey.ops(engine._attr, {value_attr, grad_attr, backward})
         return engine
 
     # -- probing -----------------------------------------------------------------------------
@@ -136,72 +143,6 @@ class ValueClassEngine(LocalEngine):
         except CaseTimeout:
             return default
 
-    def _accepts_numbers(self, probe: Any) -> bool:
-        try:
-            return as_number(getattr(probe + 2.0, self.value_attr)) == 3.5
-        except EngineFaults.caught:
-            return False
-
-    def _available_ops(self) -> tuple[dict[str, tuple[Form, ...]], dict[str, str]]:
-        ops: dict[str, tuple[Form, ...]] = {}
-        unchecked: dict[str, str] = {}
-        for name, op in OPS.items():
-            forms = tuple(form for form in op.forms if hasattr(self.cls, self._attr(op, form)))
-            refused = {
-                form: why
-                for form in forms
-                if (why := self._probe(lambda op=op, form=form: self._refuses(op, form), ""))
-            }
-            for form, why in refused.items():
-                unchecked[name if len(op.forms) == 1 else f"{name} ({form})"] = why
-            forms = tuple(form for form in forms if form not in refused)
-            if not forms:
-                continue
-            differs = self._probe(lambda op=op: self._parameter_differs(op), "")
-            if differs:
-                unchecked[name] = differs
-            else:
-                ops[name] = forms
-        known = {attr for op in OPS.values() for attr in op.engine_attrs.values()}
-        known |= {self.value_attr, self.grad_attr, self.backward}
-        for attr in _op_like_methods(self.cls, known, self._probe):
-            unchecked.setdefault(attr, "no registry row (register one with --ops)")
-        return ops, unchecked
-
-    def _refuses(self, op: Op, form: Form) -> str:
-        """Why the engine does not take this form of the op at all (micrograd asserts that an
-        exponent is a number): '' when it computes something, right or wrong."""
-        node = (
-            Node(op.name, (0,) * (op.arity - (form != "nodes")))
-            if form == "nodes"
-            else Node(op.name, (0,), const=op.constants[form][0], side=form)
-        )
-        try:
-            self._apply(op, node, node.operands([self.cls(1.5)]))
-        except EngineCrash as exc:
-            if exc.error in ("TypeError", "AssertionError", "NotImplementedError"):
-                return f"the engine refuses it ({exc.detail})"
-        except EngineFaults.caught:
-            return ""
-        return ""
-
-    def _parameter_differs(self, op: Op) -> str:
-        """Why the engine's op has another parameter than the row assumes ('' when it agrees)."""
-        if op.probe is None:
-            return ""
-        operands, expected = op.probe
-        try:
-            got = as_number(getattr(op.apply(*(self.cls(x) for x in operands)), self.value_attr))
-        except EngineFaults.caught:
-            return ""  # a crash is for the cases to report
-        if got is None or math.isclose(got, expected, rel_tol=1e-12, abs_tol=0.0):
-            return ""
-        args = ", ".join(map(repr, operands))
-        return (
-            f"gives {got!r} at {args} where the registry row assumes {expected!r} (another "
-            "default parameter: register a row for it with --ops)"
-        )
-
     def _attr(self, op: Op, form: Form) -> str:
         # Wrapped constants turn `2 - x` into `Value(2) - x`, which needs the plain operator.
         if form == "left" and self.wrap_constants:
@@ -214,7 +155,7 @@ class ValueClassEngine(LocalEngine):
             operands = [o if isinstance(o, self.cls) else self.cls(o) for o in operands]
         try:
             out = op.apply(*operands)
-        except (CaseTimeout, RecursionError, MemoryError):
+        except (CaseTimeout, MemoryError):
             raise
         except EngineFaults.caught as exc:
             detail = f"raised {type(exc).__name__}: {text_of(exc)}"
@@ -396,31 +337,3 @@ def _probe_attr(probe: Any, names: Sequence[str], expected: float | None) -> str
         if value is not None and (expected is None or math.isclose(value, expected)):
             return name
     return ""
-
-
-_NOT_OPS = {"zero_grad", "parameters", "item", "numpy", "detach", "tolist", "copy"}
-
-
-def _op_like_methods(cls: type, known: set[str], probe: Any) -> list[str]:
-    """Public methods of ``cls`` that, called on a value with no argument or with another value,
-    return a value of the class: they look like ops (each call made through ``probe``)."""
-
-    def returns_a_value(name: str, with_other: bool) -> bool:
-        try:
-            args = (cls(0.5),) if with_other else ()
-            return isinstance(getattr(cls(0.75), name)(*args), cls)
-        except EngineFaults.caught:
-            return False
-
-    found = []
-    for name in sorted(dir(cls)):
-        if name.startswith("_") or name in known or name in _NOT_OPS:
-            continue
-        attr = getattr(cls, name, None)
-        if not callable(attr) or isinstance(attr, type):
-            continue
-        if any(
-            probe(lambda n=name, o=other: returns_a_value(n, o), False) for other in (False, True)
-        ):
-            found.append(name)
-    return found

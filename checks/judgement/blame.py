@@ -1,22 +1,30 @@
 """Blame: which op node's local derivative (or value) is wrong, found by comparing node by node
-and replaying suspects alone on the engine.
+and replaying suspects on the engine, alone and in context (:mod:`.replays`).
 
 Engines build ops from other ops (micrograd's ``a - b`` is ``a + b * -1``), so a bug in one op
-shows through others. The replays therefore only scale with ops that have passed alone first, and
+shows through others. The replays therefore only use helper ops that have passed alone first, and
 an op that fails alone is checked against the primitive control ops: when a control fails alone
 too, it is the likelier culprit ("mul (used by sub)"); when every control fails the same way, the
-fault is in the backward loop that all ops go through."""
+fault is in the backward loop that all ops go through; when another op of the same value fails
+too, the traversal loses such nodes."""
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 
 from gradtrio.checks.engines.limits import CaseTimeout
 from gradtrio.checks.engines.protocol import Engine, EngineCrash, EngineRun
 from gradtrio.checks.judgement.compare import close
 from gradtrio.checks.judgement.outcome import Blame, Crash, Culprit
-from gradtrio.checks.oracles.reference.enclose import OutOfDomain, Reference, reference
+from gradtrio.checks.judgement.replays import (
+    CONTROL_POINT,
+    Replay,
+    first_failure,
+    helpers_of,
+    same_context,
+    wrong_in,
+)
+from gradtrio.checks.oracles.reference.enclose import Reference
 from gradtrio.strategies.expression import Expression, Node
 from gradtrio.strategies.ops import OPS
 
@@ -27,8 +35,6 @@ __all__ = [
     "kink_convention_differs",
     "op_alone",
 ]
-
-_CONTROL_POINT = 0.75
 
 
 def blame_crash(
@@ -104,31 +110,35 @@ def kink_convention_differs(
 
 def blame_forward(expression: Expression, run: EngineRun, ref: Reference) -> Blame:
     for k in range(expression.n_inputs, expression.size):
-        if not close(run.node_values[k], float(ref.values[k]), ref.value_bounds[k]):
+        if not close(run.node_values[k], ref.expected_values[k], ref.value_bounds[k]):
             node = expression.node(k)
             return Blame(
                 k,
                 Culprit.OP,
                 node.op,
                 f"{expression.name(k)} = {expression.node_source(k)} is "
-                f"{run.node_values[k]!r}, expected {float(ref.values[k])!r}",
+                f"{run.node_values[k]!r}, expected {ref.expected_values[k]!r}",
             )
     return Blame(None, Culprit.FORWARD, None, "no single node's value is wrong")
 
 
-def blame_backward(engine: Engine, expression: Expression, run: EngineRun, ref: Reference) -> Blame:
+def blame_backward(
+    engine: Engine, expression: Expression, run: EngineRun, ref: Reference, *, thorough: bool
+) -> Blame:
     """The op whose backward is wrong: find the last node (in topological order) whose gradient
     is wrong; every later node's is right, so the fault lies in what one of its consumers passed
-    back. Each consumer's op is then replayed alone on the engine to see which one errs."""
+    back. Each consumer's op is then replayed on the engine, in every context of
+    :mod:`.replays`, to see which one errs; only when every one is right in every context is
+    the traversal to blame (with ``thorough`` False, in the first two contexts only)."""
     live = expression.live()
     wrong = [
         i
         for i in range(expression.size)
         if live[i]
         and run.node_grads[i] is not None
-        and not close(run.node_grads[i], float(ref.adjoints[i]), ref.grad_bounds[i])  # type: ignore[arg-type]
+        and not close(run.node_grads[i], ref.expected_adjoints[i], ref.grad_bounds[i])  # type: ignore[arg-type]
     ]
-    if not wrong:  # intermediate gradients unavailable: replay every op alone, output first
+    if not wrong:  # intermediate gradients unavailable: replay every op, output first
         suspects = list(range(expression.size - 1, expression.n_inputs - 1, -1))
         first_wrong = None
     else:
@@ -138,45 +148,72 @@ def blame_backward(engine: Engine, expression: Expression, run: EngineRun, ref: 
         suspects = [k for k in expression.consumers()[first_wrong] if live[k]]
     for k in suspects:
         node = expression.node(k)
-        why = op_alone(engine, node, [run.node_values[i] for i in node.args])
-        if why:
-            return _primitive_blame(engine, k, node, why)
+        operands = [run.node_values[i] for i in node.args]
+        found = first_failure(engine, node, operands, thorough=thorough)
+        if found is not None:
+            return _op_blame(engine, expression, k, run.node_values[k], *found)
+    said = (
+        "in every context (on leaves, under upstream gradients of both signs and 0, with "
+        "computed and with shared operands)"
+        if thorough
+        else "on leaves and under an upstream gradient"
+    )
     if first_wrong is None:
         return Blame(
-            None, Culprit.TRAVERSAL, None, "every op is right alone; the traversal is wrong"
+            None, Culprit.TRAVERSAL, None, f"every op is right {said}; the traversal is wrong"
         )
     users = ", ".join(expression.name(k) for k in suspects)
     return Blame(
         first_wrong,
         Culprit.TRAVERSAL,
         None,
-        f"every op is right alone, but {expression.name(first_wrong)}'s gradient from "
+        f"every op is right {said}, but {expression.name(first_wrong)}'s gradient from "
         f"{users} is wrong: accumulation or visiting order in backward",
     )
 
 
-def _primitive_blame(engine: Engine, k: int, node: Node, why: str) -> Blame:
-    """``node``'s op fails alone. The control ops, tried in registry order (most primitive
-    first: add, mul, neg, ...), with the suspect's sharing pattern, tell where the fault is: the
-    first that fails alone is the culprit (the suspect may be built from it: "mul (used by
-    sub)"); when every one fails, the fault is in the backward loop itself."""
+def _op_blame(
+    engine: Engine, e: Expression, k: int, value: float, replay: Replay, why: str
+) -> Blame:
+    """The blame once ``e``'s node ``k`` has failed ``replay``. The control ops, tried in the
+    same context in registry order (most primitive first: add, mul, neg, ...), tell where the
+    fault is: when every one fails the same way, in what all ops go through (backward itself, or
+    the traversal for a context of computed or shared operands); when an earlier one fails, in
+    that op, which the suspect may be built from ("mul (used by sub)"). On leaves, another op of
+    the same value failing too means the traversal loses such nodes, whatever their op."""
+    node = e.node(k)
+    source = f"{e.name(k)} = {e.node_source(k)}"
+    if replay.kind == "leaves":
+        reason = f"{source} alone, on leaves, {why}"
+        if _value_fails(engine, node, value):
+            return Blame(
+                k,
+                Culprit.TRAVERSAL,
+                None,
+                f"{reason}; so does another op whose value is {value!r}: the traversal loses "
+                "the gradient of such nodes, whatever their op",
+            )
+    else:
+        reason = f"{node.op} is right on leaves, wrong {replay.said}: {replay.expression} {why}"
     repeated = len(node.args) == 2 and node.args[0] == node.args[1]
     verdicts = []
     for control in _controls(engine, repeated):
         if control.op == node.op:
             verdicts.append((control, why))
             continue
-        values = [_CONTROL_POINT, _CONTROL_POINT / 1.2][: len(set(control.args))]
-        verdicts.append((control, op_alone(engine, control, values)))
+        values = [CONTROL_POINT, CONTROL_POINT / 1.2][: len(set(control.args))]
+        verdicts.append((control, same_context(engine, replay, control, values)))
     failing = [control for control, fails in verdicts if fails]
     if len(verdicts) >= 2 and len(failing) == len(verdicts):
         names = ", ".join(c.op for c in failing if c.op != node.op)
+        shared = replay.kind in ("computed", "shared")
         return Blame(
             k,
-            Culprit.BACKWARD,
-            node.op,
-            f"{why}; {names} fail alone the same way, so the fault is in backward itself, "
-            "not in one op",
+            Culprit.TRAVERSAL if shared else Culprit.BACKWARD,
+            None if shared else node.op,
+            f"{reason}; {names} fail the same way {replay.said}, so the fault is in "
+            + ("the traversal (accumulation or visiting order)" if shared else "backward itself")
+            + ", not in one op",
         )
     if failing and failing[0].op != node.op:
         culprit = failing[0].op
@@ -184,10 +221,19 @@ def _primitive_blame(engine: Engine, k: int, node: Node, why: str) -> Blame:
             k,
             Culprit.OP,
             culprit,
-            f"{why}; {culprit} alone fails too, and {node.op} may be built from it: "
+            f"{reason}; {culprit} fails too {replay.said}, and {node.op} may be built from it: "
             f"{culprit} (used by {node.op})",
         )
-    return Blame(k, Culprit.OP, node.op, why)
+    return Blame(k, Culprit.OP, node.op, reason)
+
+
+def _value_fails(engine: Engine, node: Node, value: float) -> bool:
+    """Does another op giving the same value fail too: ``(value / 2) * 2`` (when that op is
+    right elsewhere)?"""
+    if node.op == "mul" or not helpers_of(engine).mul_const:
+        return False
+    doubled = Expression(1, (Node("mul", (0,), const=2.0, side="right"),))
+    return bool(wrong_in(engine, doubled, (value / 2,)))
 
 
 def _controls(engine: Engine, repeated: bool) -> list[Node]:
@@ -204,72 +250,11 @@ def _controls(engine: Engine, repeated: bool) -> list[Node]:
     return out
 
 
-_SCALE = 3.0
-
-
-def _scaler(name: str, index: int) -> Node:
-    """A scaling node on ``index`` that uses it once (sharing could trip a traversal bug)."""
-    if OPS[name].arity == 1:
-        return Node(name, (index,))
-    return Node(name, (index,), const=_SCALE, side="right")
-
-
-_SCALERS: weakref.WeakKeyDictionary[Engine, list[str]] = weakref.WeakKeyDictionary()
-"""The trusted scalers of each engine, found once."""
-
-
-def _trusted_scalers(engine: Engine) -> list[str]:
-    """Control ops that give the right gradient alone (with an upstream gradient of 1) and
-    whose derivative there is not 1, so that they scale the upstream gradient: ``x * 3``,
-    ``-x``, ``tanh(x)``."""
-    cache = _SCALERS.get(engine)
-    if cache is not None:
-        return cache
-    trusted = []
-    for name, forms in engine.ops.items():
-        op = OPS[name]
-        node = _scaler(name, 0)
-        if not op.control or node.form not in forms:
-            continue
-        try:
-            derivative = float(reference(Expression(1, (node,)), [_CONTROL_POINT]).grads[0])
-        except OutOfDomain:
-            continue
-        if derivative != 1.0 and not _wrong_alone(engine, (node,), 1):
-            trusted.append(name)
-    _SCALERS[engine] = trusted
-    return trusted
-
-
-def _wrong_alone(
-    engine: Engine, nodes: tuple[Node, ...], n_inputs: int, point: Sequence[float] | None = None
-) -> str:
-    alone = Expression(n_inputs, nodes)
-    point = [_CONTROL_POINT] * n_inputs if point is None else point
-    try:
-        ref = reference(alone, point)
-        run = engine.run(alone, point)
-    except (OutOfDomain, EngineCrash, CaseTimeout, RecursionError):
+def op_alone(engine: Engine, node: Node, operand_values: Sequence[float]) -> str:
+    """How ``node``'s op, replayed on the engine on leaves and under an upstream gradient,
+    first disagrees with the reference; '' when it is right in both."""
+    found = first_failure(engine, node, operand_values, thorough=False)
+    if found is None:
         return ""
-    for j, (g, r, tol) in enumerate(zip(run.grads, ref.grads, ref.grad_bounds)):
-        if not close(g, float(r), tol):
-            return (
-                f"alone, {alone.node_source(n_inputs)} at {list(point)} gives "
-                f"d/d{alone.name(j)} = {g!r}, expected {float(r)!r}"
-            )
-    return ""
-
-
-def op_alone(engine: Engine, node: Node, operand_values: list[float]) -> str:
-    """Replay one op on fresh leaves (keeping a repeated operand repeated), followed by a
-    trusted op of another kind that scales the upstream gradient, so that a missing upstream
-    factor shows; '' when it is right."""
-    alone, point = _alone(node, operand_values)
-    nodes = list(alone.nodes)
-    scaler = next((s for s in _trusted_scalers(engine) if s != node.op), None)
-    note = ""
-    if scaler is not None:
-        nodes.append(_scaler(scaler, alone.n_inputs))
-        note = f" (then {scaler})"
-    why = _wrong_alone(engine, tuple(nodes), alone.n_inputs, point)
-    return why.replace(" gives ", f"{note} gives ", 1) if why else ""
+    replay, why = found
+    return f"{replay.expression} {replay.said} at {list(replay.point)} {why}"

@@ -17,6 +17,7 @@ import math
 from collections.abc import Sequence
 
 from gradtrio.checks.judgement.outcome import Crash, Mismatch, Severity
+from gradtrio.checks.oracles.reference.enclose import Reference
 from gradtrio.checks.oracles.torch_float64 import TorchResult
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import float_values
@@ -62,11 +63,23 @@ def crash_severity(
     return Severity.BUG, ""
 
 
-def non_finite_severity(case: Case, torch: TorchResult | None = None) -> tuple[Severity, str]:
-    """The severity of an inf or nan where the exact result is finite: a warning at a point
-    where a common formula of the op gives one (``exp(c log x)``'s chain rule at a base whose
-    reciprocal overflows), a bug anywhere else."""
+def non_finite_severity(
+    case: Case, ref: Reference, torch: TorchResult | None = None
+) -> tuple[Severity, str]:
+    """The severity of an inf or nan where the exact result is finite: a warning where some
+    exact quantity of the case is not (an intermediate or the output beyond the format's range:
+    the chain rule then meets inf * 0, which is nan) and at a point where a common formula of
+    the op gives one (``exp(c log x)``'s chain rule at a base whose reciprocal overflows), a bug
+    anywhere else."""
     there = "" if torch is None else f"; PyTorch float64 gives gradients {torch.grads!r}"
+    beyond = ref.overflowing()
+    if beyond:
+        e = case.expression
+        names = ", ".join(f"{e.name(k)} = {e.node_source(k)}" for k in beyond)
+        return Severity.WARNING, (
+            f" (an exact quantity of the case exceeds {ref.fmt.name}: {names} at {_point(case)}, "
+            f"where the chain rule meets inf * 0{there})"
+        )
     return _at_a_singular_point(case, "gives inf or nan", there)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -58,7 +59,11 @@ from gradtrio.strategies.domain import float_values, point_problem
 from gradtrio.strategies.expression import Expression
 from gradtrio.strategies.ops import OPS
 
-__all__ = ["Observations", "Verdict", "classify", "judge", "observe"]
+__all__ = ["DEEP_GRAPH", "Observations", "Verdict", "classify", "explain", "judge", "observe"]
+
+DEEP_GRAPH = sys.getrecursionlimit() // 10
+"""Op nodes of depth below which a RecursionError is the engine's bug, not a limitation: a
+traversal that recurses once per level, a few frames each, meets Python's limit far deeper."""
 
 
 @dataclass(frozen=True)
@@ -193,10 +198,10 @@ def _observe(
 
 
 def _engine_agrees(run: EngineRun, ref: Reference) -> tuple[bool, bool]:
-    value_ok = close(run.value, float(ref.value), ref.value_bounds[-1])
+    value_ok = close(run.value, ref.expected_value, ref.value_bounds[-1])
     grads_ok = all(
-        close(g, float(r), tol, gradient=True)
-        for g, r, tol in zip(run.grads, ref.grads, ref.grad_bounds)
+        close(g, r, tol, gradient=True)
+        for g, r, tol in zip(run.grads, ref.expected_grads, ref.grad_bounds)
     )
     return value_ok, grads_ok
 
@@ -218,10 +223,10 @@ def _classify(obs: Observations) -> Verdict:
     run, torch = obs.run, obs.torch
     assert run is not None and torch is not None
     expression = case.expression
-    value = Mismatch("value", run.value, float(ref.value), ref.value_bounds[-1])
+    value = Mismatch("value", run.value, ref.expected_value, ref.value_bounds[-1])
     grads = [
-        Mismatch(expression.name(i), g, float(r), ref.grad_bounds[i])
-        for i, (g, r) in enumerate(zip(run.grads, ref.grads))
+        Mismatch(expression.name(i), g, r, ref.grad_bounds[i])
+        for i, (g, r) in enumerate(zip(run.grads, ref.expected_grads))
     ]
     agreement = _triangulate(run, torch, obs.fd, value, grads)
     base = Verdict(
@@ -249,7 +254,7 @@ def _classify(obs: Observations) -> Verdict:
     failed = dataclasses.replace(base, status=Status.FAIL)
     if non_finite:
         first = non_finite[0]
-        severity, why = non_finite_severity(case, obs.torch)
+        severity, why = non_finite_severity(case, ref, obs.torch)
         return dataclasses.replace(
             failed,
             kind=Kind.CRASH,
@@ -302,11 +307,21 @@ def _crashed(case: Case, ref: Reference, exc: BaseException, torch: TorchResult 
         return dataclasses.replace(failed, severity=Severity.BUG, limitation=limitation)
     if crash.error == "RecursionError":
         where = crash.where if isinstance(exc, EngineCrash) else "building the graph"
+        reason = str(exc) if isinstance(exc, EngineCrash) else f"RecursionError: {exc}"
+        depth = case.expression.depth()
+        if depth < DEEP_GRAPH:
+            return dataclasses.replace(
+                failed,
+                severity=Severity.BUG,
+                reason=f"{reason}, on a graph only {depth} op nodes deep: the engine recurses "
+                f"without end (a recursive traversal meets Python's limit only past some "
+                f"{DEEP_GRAPH} levels)",
+            )
         size = case.expression.size
         return dataclasses.replace(
             failed,
             severity=Severity.WARNING,
-            reason=str(exc) if isinstance(exc, EngineCrash) else f"RecursionError: {exc}",
+            reason=reason,
             limitation=Limitation(
                 LimitationKind.RECURSION,
                 f"{where} raises RecursionError on a graph of {size:,} nodes",
@@ -322,24 +337,35 @@ def judge(
     point: Sequence[float] | None = None,
     *,
     with_fd: bool = True,
+    thorough: bool = True,
 ) -> Verdict:
     """Judge ``engine`` on ``case`` (or on ``expression`` at ``point``, with the default
-    rules). A failing verdict comes blamed."""
+    rules). A failing verdict comes blamed: ``thorough`` replays suspects in every context of
+    :mod:`.replays`; without it, in the first two (what a search that shrinks can afford; see
+    :func:`explain`)."""
     if not isinstance(case, Case):
         if point is None:
             raise TypeError("judge(engine, expression, point): point is missing")
         case = Case.of(case, point)
     verdict = classify(observe(engine, case, with_fd=with_fd))
     if verdict.failed:
-        verdict = dataclasses.replace(verdict, blame=_blame(engine, verdict))
+        verdict = dataclasses.replace(verdict, blame=_blame(engine, verdict, thorough))
     return verdict
 
 
-def _blame(engine: Engine, verdict: Verdict) -> Blame:
+def explain(engine: Engine, verdict: Verdict) -> Verdict:
+    """``verdict`` blamed thoroughly (a failing one judged without ``thorough``)."""
+    if not verdict.failed:
+        return verdict
+    return dataclasses.replace(verdict, blame=_blame(engine, verdict, thorough=True))
+
+
+def _blame(engine: Engine, verdict: Verdict, thorough: bool) -> Blame:
     expression, ref, run = verdict.expression, verdict.reference, verdict.engine
     if verdict.limitation is not None and verdict.limitation.kind is LimitationKind.HANG:
         return Blame(None, Culprit.HANG, None, "no result within the time limit")
     if run is None:  # the engine raised
+        assert verdict.crash is not None  # set with every crash
         return blame_crash(engine, expression, verdict.point, ref, verdict.crash)
     assert ref is not None
     if verdict.kind is Kind.CONVENTION:
@@ -356,7 +382,7 @@ def _blame(engine: Engine, verdict: Verdict) -> Blame:
         return upstream
     if upstream.node is not None:  # a wrong value feeds the local derivatives after it
         return dataclasses.replace(upstream, reason=f"{upstream.reason}, and gradients use it")
-    return blame_backward(engine, expression, run, ref)
+    return blame_backward(engine, expression, run, ref, thorough=thorough)
 
 
 def _triangulate(
@@ -426,6 +452,8 @@ def _explained_by_kinks(
     """Does some other choice of derivative at the kinks reproduce the engine's gradients?"""
     for choice in ("left", "right", "mean"):
         alt = reference(expression, point, kinks=choice, dtype=dtype)  # type: ignore[arg-type]
-        if all(close(g, float(r), tol) for g, r, tol in zip(run.grads, alt.grads, alt.grad_bounds)):
+        if all(
+            close(g, r, tol) for g, r, tol in zip(run.grads, alt.expected_grads, alt.grad_bounds)
+        ):
             return True
     return False

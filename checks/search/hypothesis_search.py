@@ -149,7 +149,7 @@ def search(
             result.count(case)
             on_case()
         # Once a failure is found Hypothesis only shrinks: passing cases then need no FD.
-        verdict = judge(engine, case, with_fd=not shrinking)
+        verdict = judge(engine, case, with_fd=not shrinking, thorough=False)
         if verdict.skip is not None and not shrinking:
             result.skipped[verdict.skip] += 1
         if verdict.failed:
@@ -169,6 +169,7 @@ def search(
             one_case()
     except (_Failed, _OutOfTime, HypothesisException, BaseExceptionGroup) as exc:
         _reraise_foreign(exc)
+    # Blamed quickly, for the findings' keys; the caller explains what it reports.
     result.failures = list(smallest.values())
     return result
 

@@ -23,7 +23,7 @@ from gradtrio.checks.defaults import (
 from gradtrio.checks.engines.limits import CaseTimeout
 from gradtrio.checks.engines.protocol import Engine, EngineCrash, Limitation, LimitationKind
 from gradtrio.checks.judgement.outcome import Severity, Skip
-from gradtrio.checks.judgement.verdict import Verdict
+from gradtrio.checks.judgement.verdict import Verdict, explain
 from gradtrio.checks.search.corpus import replay, save_new
 from gradtrio.checks.search.families import deep_family, families, has_deep_chains
 from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, finding_key, search
@@ -272,7 +272,7 @@ def run(
     new = _minimised(engine, found.failures, result.failures, run_seed, deadline, say)
     if deadline.cut:
         result.search.cut_short.append(Phase.MINIMISING)
-    result.findings += [Finding(v) for v in new]
+    result.findings += [Finding(explain(engine, v)) for v in new]
     if corpus is not None:
         saved = save_new(corpus, new, engine.spec)
         result.saved = [str(path) for path in saved.written]

@@ -45,7 +45,8 @@ class Deadline:
 def _same(
     engine: Engine, verdict: Verdict, expression: Expression, point: tuple[float, ...]
 ) -> Verdict | None:
-    again = judge(engine, verdict.case.with_expression(expression, point), with_fd=False)
+    case = verdict.case.with_expression(expression, point)
+    again = judge(engine, case, with_fd=False, thorough=False)
     return again if again.failed and finding_key(again) == finding_key(verdict) else None
 
 

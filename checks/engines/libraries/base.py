@@ -110,7 +110,9 @@ class LibraryAdapter(LocalEngine):
         self.unchecked: dict[str, str] = {}
         self.table: dict[str, LibraryOp] = {**ARITHMETIC, **self._library_ops()}
         self.ops: dict[str, tuple[Form, ...]] = {
-            name: OPS[name].forms for name in self.table if name in OPS
+            name: op.forms
+            for name, op in OPS.items()
+            if name in self.table  # registry order
         }
         self._conventions: dict[tuple[str, float], float] | None = None
 

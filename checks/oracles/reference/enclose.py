@@ -111,6 +111,29 @@ class Reference:
     def grads(self) -> list[Any]:
         return self.adjoints[: self.n_inputs]
 
+    @functools.cached_property
+    def expected_values(self) -> list[float]:
+        """Every node's exact value as the format holds it: the ball's midpoint, or ±inf where
+        the exact value is beyond the format's range (float32's exp(360) is inf, as IEEE says)."""
+        return [self.fmt.held(float(x)) for x in self.values]
+
+    @functools.cached_property
+    def expected_adjoints(self) -> list[float]:
+        """Every node's exact gradient as the format holds it (see :attr:`expected_values`)."""
+        return [self.fmt.held(float(x)) for x in self.adjoints]
+
+    @property
+    def expected_value(self) -> float:
+        return self.expected_values[-1]
+
+    @property
+    def expected_grads(self) -> list[float]:
+        return self.expected_adjoints[: self.n_inputs]
+
+    def overflowing(self) -> list[int]:
+        """The nodes whose exact value is beyond the format's range."""
+        return [k for k, x in enumerate(self.values) if abs(float(x)) > self.fmt.max]
+
 
 def reference(
     expression: Expression,

@@ -3,6 +3,7 @@ binary floating-point format (float64 by default), from the reference's values a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,11 @@ class FloatFormat:
     subnormal: float
     max: float
     floor: float
+
+    def held(self, x: float) -> float:
+        """``x`` (a float64 midpoint of an exact value) as far as this format's range goes: ±inf
+        beyond its largest finite number, as a faithful evaluation overflows there."""
+        return x if abs(x) <= self.max else math.copysign(math.inf, x)
 
 
 FLOAT64 = FloatFormat("float64", 2.0**-53, 5e-324, 1.7976931348623157e308, 1e-290)
