@@ -59,7 +59,8 @@ package is never written to), and its ``Value`` class is checked twice:
   apart), an engine that cannot be loaded at all (exit 2) and a run that raises (exit 3).
 
 The unchanged engine, loaded the same way, runs first as a control: neither check may kill it.
-Fixed seeds: the figures are the same run to run unless a run reaches its time budget.
+Fixed seeds: the figures are the same run to run unless a run reaches its time budget. On the
+2-core machine: about 2.5 minutes for mutmut's 95, about 9.5 for ``both``'s 321.
 """
 
 from __future__ import annotations
@@ -646,12 +647,12 @@ def _verdict_text(v: Verdict) -> str:
 
 
 def print_table(rows: list[Row], out: Any = sys.stdout) -> None:
-    header = ["id", "mutation (line, mutmut operator)", "fixed", "gradtrio", "s", "finding"]
+    header = ["id", "mutation (line, the tool's operator)", "fixed", "gradtrio", "s", "finding"]
     cells = [header]
     for r in rows:
         mutation = r.candidate.mutation if r.candidate else "(unchanged engine)"
         status = r.harness.status
-        if status == "warning-only" and r.new_findings:
+        if status == "warning-only" and r.new_findings and r.candidate:
             status += "+"  # a finding of its own, not only the unchanged engine's
         if r.harness.cut_short:
             status += " (cut)"
