@@ -23,7 +23,7 @@ from gradtrio.strategies.domain import (
     node_problem,
     point_problem,
 )
-from gradtrio.strategies.expression import Expression, Node, alone
+from gradtrio.strategies.expression import KINDS, Const, Expression, Node, alone, typed
 from gradtrio.strategies.ops import OPS, Form
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -166,10 +166,19 @@ def _one_of(choices: tuple[Any, ...]) -> SearchStrategy[Any]:
     return st.sampled_from(choices)
 
 
+def _typed(drawn: tuple[float, str]) -> Const:
+    value, kind = drawn
+    value = 0.0 if value == 0 else value  # -0.0 is not a constant anyone types
+    return typed(value, kind if kind != "int" or float(value).is_integer() else "float")
+
+
 @functools.cache
-def _constant(listed: tuple[float, ...]) -> SearchStrategy[float]:
-    """A constant from the registry's list for the op and side, or any in [-10, 10]."""
-    return st.sampled_from(listed) | st.floats(-10, 10, width=64)
+def _constant(listed: tuple[float, ...]) -> SearchStrategy[Const]:
+    """A constant from the registry's list for the op and side, or any in [-10, 10], of every
+    kind people type (see :data:`~gradtrio.strategies.expression.KINDS`): a float, an int where
+    the value is integral, a NumPy float64; shrinks toward a listed float."""
+    values = st.sampled_from(listed) | st.floats(-10, 10, width=64)
+    return st.tuples(values, st.sampled_from(KINDS)).map(_typed)
 
 
 @functools.cache
@@ -198,8 +207,7 @@ def _node(
     if op.arity == 1:
         return Node(name, (first,))
     if form != "nodes":
-        const = draw(_constant(tuple(op.constants[form])))
-        return Node(name, (first,), const=float(const) if const != 0 else 0.0, side=form)
+        return Node(name, (first,), const=draw(_constant(tuple(op.constants[form]))), side=form)
     # Repeated operands (x * x, t + t) are where accumulation bugs hide: ask for them directly.
     second = first if draw(_COIN) else size - 1 - draw(_below(size))
     return Node(name, (first, second))

@@ -71,9 +71,9 @@ def float_values(expression: Expression, point: Sequence[float]) -> list[float]:
             elif shape == 2:
                 value = fn(values[first], values[second])
             elif shape == 3:
-                value = fn(second, values[first])
+                value = fn(float(second), values[first])
             else:
-                value = fn(values[first], second)
+                value = fn(values[first], float(second))
             append(float(value))
         except (ValueError, ZeroDivisionError, OverflowError):
             append(math.nan)

@@ -2,9 +2,14 @@
 
 Indices 0 .. n_inputs-1 are the inputs ``x0, x1, ...``; each op node after them names its operands
 by index into earlier nodes, so one node can feed many (shared subexpressions by construction), and
-carries at most one Python-number constant together with the side it stands on. The last node is
-the output. Nothing else in the project defines expression structure: backends supply one function
-that applies an op row to operands, and :func:`interpret` does the rest.
+carries at most one constant together with the side it stands on. The last node is the output.
+Nothing else in the project defines expression structure: backends supply one function that
+applies an op row to operands, and :func:`interpret` does the rest.
+
+A constant is kept as people type it: a Python ``float`` (``x * 2.5``), a Python ``int`` where the
+value is integral (``x ** 2``, ``1 - x``), or a NumPy ``float64`` scalar; each kind reaches the
+engine as it is, so ``x ** 2`` and ``x ** 2.0`` are different cases. The JSON format
+``gradtrio.expression/2`` records the kind; files of ``/1`` (floats only) still load.
 """
 
 from __future__ import annotations
@@ -13,15 +18,58 @@ import functools
 import json
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from gradtrio.strategies.ops import OPS, Form, Op
 
-__all__ = ["FORMAT", "Expression", "Node", "alone", "interpret"]
+__all__ = [
+    "FORMAT",
+    "KINDS",
+    "Const",
+    "Expression",
+    "Node",
+    "alone",
+    "const_kind",
+    "interpret",
+    "typed",
+]
 
-FORMAT = "gradtrio.expression/1"
+FORMAT = "gradtrio.expression/2"
+FORMAT_1 = "gradtrio.expression/1"
 T = TypeVar("T")
+
+Const = float | int
+"""A constant as typed: a float, an int, or a NumPy float64 (a subclass of float)."""
+KINDS = ("float", "int", "numpy.float64")
+"""The kinds of constant, as :func:`const_kind` names them."""
+
+
+def const_kind(value: object) -> str:
+    """ "float", "int" or "numpy.float64" for a constant of that type; "" for anything else."""
+    kind = type(value)
+    if kind is float:
+        return "float"
+    if kind is int:
+        return "int"
+    if kind.__name__ == "float64" and kind.__module__ == "numpy" and isinstance(value, float):
+        return "numpy.float64"
+    return ""
+
+
+def typed(value: float, kind: str) -> Const:
+    """``value`` as a constant of ``kind`` (see :data:`KINDS`)."""
+    if kind == "int":
+        if not float(value).is_integer():
+            raise ValueError(f"const={value!r}: kind 'int' needs an integral value")
+        return int(value)
+    if kind == "numpy.float64":
+        import numpy
+
+        return numpy.float64(value)
+    if kind == "float":
+        return float(value)
+    raise ValueError(f"const kind={kind!r}: expected one of {', '.join(KINDS)}")
 
 
 @dataclass(frozen=True)
@@ -32,20 +80,43 @@ class Node:
 
     op: str
     args: tuple[int, ...]
-    const: float | None = None
+    const: Const | None = None
     side: Literal["left", "right"] | None = None
+    # The constant's kind takes part in equality and hashing: 2 == 2.0, but x ** 2 is not x ** 2.0.
+    kind: str = field(default="", init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", const_kind(self.const) if self.const is not None else "")
 
     @property
     def form(self) -> Form:
         return "nodes" if self.side is None else self.side
 
+    @property
+    def number(self) -> float | None:
+        """The constant as a plain float (the same value), for backends that need no kind."""
+        return None if self.const is None else float(self.const)
+
+    @property
+    def plain(self) -> float | int | None:
+        """The constant as a plain Python number: an int stays one, a NumPy scalar is a float."""
+        return self.const if self.kind == "int" else self.number
+
+    def literal(self) -> str:
+        """The constant as source: ``2``, ``2.0``, ``np.float64(2.0)``."""
+        if self.kind == "numpy.float64":
+            return f"np.float64({float(self.const)!r})"  # type: ignore[arg-type]
+        return repr(self.const)
+
     def operands(self, values: Sequence[T]) -> list[T | float]:
-        """The operands in call order, taken from ``values`` with the constant in its place."""
+        """The operands in call order, taken from ``values`` with the constant in its place, as
+        a plain number (a NumPy scalar as a float): what the harness computes with.
+        :func:`interpret` gives the engine the constant as typed."""
         picked: list[T | float] = [values[i] for i in self.args]
         if self.side == "left":
-            picked.insert(0, self.const)  # type: ignore[arg-type]
+            picked.insert(0, self.plain)  # type: ignore[arg-type]
         elif self.side == "right":
-            picked.append(self.const)  # type: ignore[arg-type]
+            picked.append(self.plain)  # type: ignore[arg-type]
         return picked
 
 
@@ -163,6 +234,10 @@ class Expression:
             plan.append((node.op, node, shape, node.args[0], second))
         return tuple(plan)
 
+    def uses_numpy(self) -> bool:
+        """Does a constant of the expression print as ``np.float64(...)``?"""
+        return any(n.kind == "numpy.float64" for n in self.nodes)
+
     def ops_used(self) -> list[str]:
         return sorted({n.op for n in self.nodes})
 
@@ -172,15 +247,17 @@ class Expression:
         for n in self.nodes:
             row: dict[str, Any] = {"op": n.op, "args": list(n.args)}
             if n.side is not None:
-                row["const"] = n.const
+                row["const"] = n.number
                 row["side"] = n.side
+                if n.kind != "float":
+                    row["kind"] = n.kind
             nodes.append(row)
         return {"format": FORMAT, "inputs": self.n_inputs, "nodes": nodes}
 
     @classmethod
     def from_dict(cls, data: Any) -> Expression:
         """Rebuild from :meth:`to_dict` output; ``ValueError`` naming the bad field otherwise."""
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in (FORMAT, FORMAT_1):
             got = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"format={got!r}: expected a {FORMAT!r} object")
         try:
@@ -188,7 +265,9 @@ class Expression:
                 Node(
                     op=row["op"],
                     args=tuple(row["args"]),
-                    const=None if row.get("side") is None else float(row["const"]),
+                    const=None
+                    if row.get("side") is None
+                    else typed(float(row["const"]), row.get("kind", "float")),
                     side=row.get("side"),
                 )
                 for row in data["nodes"]
@@ -216,7 +295,7 @@ class Expression:
         node = self.node(index)
         operands = [self.name(i) for i in node.args]
         if node.const is not None:
-            const = repr(node.const)
+            const = node.literal()
             if wrap is not None:
                 const = f"{wrap}({const})"
             elif node.const < 0:  # -2.0 ** x would mean -(2.0 ** x)
@@ -238,7 +317,8 @@ class Expression:
         """A standalone snippet that builds this expression at ``point`` and prints the output
         value and every input's gradient (constants wrapped in ``engine`` if asked)."""
         wrap = engine if wrap_constants else None
-        lines = [engine_import] if engine_import else []
+        lines = ["import numpy as np"] if self.uses_numpy() else []
+        lines += [engine_import] if engine_import else []
         lines += [f"{self.name(i)} = {engine}({float(point[i])!r})" for i in range(self.n_inputs)]
         lines += [
             f"{self.name(k)} = {self.node_source(k, wrap=wrap)}"
@@ -277,8 +357,10 @@ def _validate_node(node: Any, index: int) -> None:
     for i in node.args:
         if not isinstance(i, int) or not 0 <= i < index:
             raise ValueError(f"node {index} operand={i!r}: expected an index of an earlier node")
-    if node.side is not None and not (isinstance(node.const, float) and math.isfinite(node.const)):
-        raise ValueError(f"node {index} const={node.const!r}: expected a finite float")
+    if node.side is not None and not (node.kind and math.isfinite(node.const)):  # type: ignore[arg-type]
+        raise ValueError(
+            f"node {index} const={node.const!r}: expected a finite float, int or numpy.float64"
+        )
 
 
 def alone(op: Op, index: int) -> Node:

@@ -36,7 +36,8 @@ class Tape:
         consts = [i for i, o in enumerate(operands) if not isinstance(o, Tracer)]
         if consts:
             (i,) = consts
-            node = Node(op, args, const=float(operands[i]), side="left" if i == 0 else "right")
+            # The constant as the code typed it: x ** 2 stays an int.
+            node = Node(op, args, const=operands[i], side="left" if i == 0 else "right")
         else:
             node = Node(op, args)
         self.nodes.append(node)

@@ -60,7 +60,7 @@ def test_a_recursion_on_a_small_graph_is_a_bug_and_on_a_deep_one_a_limitation():
     small = judge(engine("sub_recurses"), expr(2, Node("sub", (0, 1))), (0.5, 0.25))
     assert (small.severity, small.blame.op) == (Severity.BUG, "sub"), small.reason
     assert small.limitation is None and "only 1 op nodes deep" in small.reason
-    deep = expr(1, *(Node("tanh", (i,)) for i in range(3_000)))
+    deep = expr(1, *(Node("tanh", (i,)) for i in range(20_000)))  # past any recursion limit
     chain = judge(engine("recursive_backward"), deep, (0.5,))
     assert chain.severity is Severity.WARNING and chain.limitation is not None
 

@@ -80,7 +80,7 @@ def _suspects(e: Expression, per_kind: int = 3, most: int = 60) -> list[int]:
     chosen: list[int] = []
     for k in range(e.size - 1, e.n_inputs - 1, -1):
         node = e.node(k)
-        key = (node.op, node.const, node.side)
+        key = (node.op, node.const, node.kind, node.side)
         if seen.get(key, 0) < per_kind:
             seen[key] = seen.get(key, 0) + 1
             chosen.append(k)

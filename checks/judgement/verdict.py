@@ -56,7 +56,7 @@ from gradtrio.checks.oracles.reference.enclose import OutOfDomain, Reference, Un
 from gradtrio.checks.oracles.torch_float64 import TorchResult, torch_gradients
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import float_values, point_problem
-from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.expression import Expression, typed
 from gradtrio.strategies.ops import OPS
 
 __all__ = ["DEEP_GRAPH", "Observations", "Verdict", "classify", "explain", "judge", "observe"]
@@ -439,7 +439,9 @@ def _confirmed(agreement: Agreement, wrong_value: bool) -> bool:
 def _rounded(case: Case, rounded: Callable[[float], float]) -> Case:
     """``case`` with its point and constants as an engine of another dtype holds them."""
     nodes = tuple(
-        node if node.const is None else dataclasses.replace(node, const=rounded(node.const))
+        node
+        if node.number is None
+        else dataclasses.replace(node, const=typed(rounded(node.number), node.kind))
         for node in case.expression.nodes
     )
     expression = Expression(case.expression.n_inputs, nodes)

@@ -48,6 +48,8 @@ class TorchResult:
 
 
 def _apply(op: Op, node: Node, operands: list[Any]) -> Any:
+    if node.kind == "numpy.float64":  # a NumPy scalar would turn a tensor operand into an array
+        operands = [float(o) if o is node.const else o for o in operands]
     return op.torch(*operands)
 
 

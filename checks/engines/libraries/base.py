@@ -148,8 +148,13 @@ class LibraryAdapter(LocalEngine):
     def describe(self) -> str:
         return f"{self.library} {self.version}, {self.dtype}"
 
-    def constant(self, node: Node) -> float | None:
-        return None if node.const is None else self.rounded(node.const)
+    def constant(self, node: Node) -> float | int | None:
+        """The node's constant as it goes into the library: an int stays an int (``x ** 2`` is
+        the library's integer power), a float or a NumPy scalar is a Python float rounded to the
+        dtype, as a user of the library writes it."""
+        if node.number is None or node.kind == "int":
+            return node.const
+        return self.rounded(node.number)
 
     # -- conventions -------------------------------------------------------------------------
     @property

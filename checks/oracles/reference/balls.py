@@ -90,7 +90,7 @@ def _node_parts(node: Any, args: list[arb]) -> tuple[tuple, _Compiled]:
     if _all_finite(out[: 1 + m + m * m]):  # the ratios are checked where they are used
         return out, compiled
     if node.const is not None:
-        compiled = _compiled(node.op, node.form, node.const)
+        compiled = _compiled(node.op, node.form, node.number)
         out = compiled.fn(*args[:-1])
         if _all_finite(out[: 1 + m + m * m]):
             return out, compiled
@@ -128,7 +128,7 @@ def _evaluate(expression: Expression, point: Sequence[float], kinks: KinkChoice)
     for k, node in enumerate(expression.nodes, start=n_in):
         args = [values[i] for i in node.args]
         if node.side is not None:
-            args.append(arb(node.const))
+            args.append(arb(node.number))
         try:
             out, compiled = _node_parts(node, args)
             mags = compiled.magnitudes
