@@ -5,7 +5,7 @@
 * Per case: ``--cases`` cases drawn up front from the default run's families, judged in full
   (three oracles) on this project's engine in the harness's process and through its worker; the
   difference is the isolation's cost per case. Beside it, the engine's share of a case alone
-  (``run_case``: forward, backward and the finite differences' forward passes) both ways.
+  (``run``: forward and backward) both ways.
 * One round trip: a trivial call to the worker.
 * Start and restart: starting the fork server and the first worker (what a run pays once), and
   forking a fresh worker after one exited (what each dying case pays).
@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from _measure import best_of, machine
-from gradtrio.checks.engines.casework import run_case
 from gradtrio.checks.engines.protocol import EngineCrash
 from gradtrio.checks.engines.spec import load_engine
 from gradtrio.checks.judgement.verdict import judge
@@ -79,13 +78,13 @@ def main() -> None:
         def go() -> None:
             for case in cases:
                 with engine.time_limit():  # type: ignore[attr-defined]
-                    run_case(engine, case.expression, case.point, 1e-16)
+                    engine.run(case.expression, case.point)  # type: ignore[attr-defined]
 
         return go
 
     rows = [
-        ("judge (three oracles)", judged(here), judged(isolated)),
-        ("the engine's share (run_case)", engine_share(here), engine_share(isolated)),
+        ("judge", judged(here), judged(isolated)),
+        ("the engine's run", engine_share(here), engine_share(isolated)),
     ]
     print(f"{'per case, ms':<32}{'in process':>12}{'worker':>12}{'cost':>12}")
     for name, local, remote in rows:

@@ -2,8 +2,8 @@
 
 :class:`IsolatedEngine` stands in for an engine (a value class or a library adapter) that runs in
 a worker (:mod:`.worker`): its ops, backward, value and gradient reads and the finite
-differences' forward passes all run there, one round trip per case (:data:`.local.TASKS`); the
-oracles and the verdict stay here. Whatever the worker does (exit with any code, die of a signal,
+differences' forward passes all run there, one round trip each; the oracles and the verdict stay
+here. Whatever the worker does (exit with any code, die of a signal,
 run out of its memory limit, ignore its time limit, print without end) becomes a crash or a hang
 of the case at hand; the worker is then started again for the next case. The time limit counts
 the engine's time only and is enforced from outside: a worker that does not give back control
@@ -35,7 +35,7 @@ from gradtrio.checks.engines.protocol import (
     EngineInfo,
     EngineRun,
     Limitation,
-    ShareResult,
+    Outcome,
     rounded_to,
 )
 from gradtrio.checks.oracles.finite_differences import FDEstimate
@@ -143,22 +143,27 @@ class IsolatedEngine:
 
     # -- round trips -------------------------------------------------------------------------
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
-        run: EngineRun = self._call("run", (expression, point), is_task=False)
+        run: EngineRun = self._call("run", (expression, point))
         return run
 
+    def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
+        """One round trip for all the points, the limit of one case times their number."""
+        scale = size_scale(len(expression.nodes)) * max(1, len(points))
+        return list(self._call("run_many", (expression, [tuple(p) for p in points]), scale))
+
     def forward(self, expression: Expression, point: Sequence[float]) -> float:
-        return float(self._call("forward", (expression, point), is_task=False))
+        return float(self._call("forward", (expression, point)))
 
     def limitations(self) -> list[Limitation]:
-        return list(self._call("limitations", (), is_task=False))
+        return list(self._call("limitations", ()))
 
     def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
-        return str(self._call("reproducer", (expression, point), is_task=False))
+        return str(self._call("reproducer", (expression, point)))
 
     def fd_estimates(
         self, expression: Expression, point: tuple[float, ...], noise: float
     ) -> tuple[FDEstimate, ...]:
-        return tuple(self._call("fd_estimates", (expression, point, noise), is_task=True))
+        return tuple(self._call("fd_estimates", (expression, point, noise)))
 
     def share(self, expression: Expression, point: tuple[float, ...], scale: float) -> CaseShare:
         """The case's run, sent to the worker now: meanwhile this process is free (for the
@@ -312,20 +317,25 @@ class IsolatedEngine:
             self.restarts += 1
             self._start()
 
-    def _call(self, name: str, args: tuple[Any, ...], is_task: bool) -> Any:
-        sized = args[0] if args and isinstance(args[0], Expression) else None
-        with self.time_limit(1.0 if sized is None else size_scale(len(sized.nodes))):
-            self._send(name, args, is_task)
+    def _call(self, name: str, args: tuple[Any, ...], scale: float | None = None) -> Any:
+        """Call ``name`` on the engine in the worker and wait for it, within the case's limit
+        (``scale`` times the timeout; by default as for a case of the first argument's size)."""
+        if scale is None:
+            sized = args[0] if args and isinstance(args[0], Expression) else None
+            scale = 1.0 if sized is None else size_scale(len(sized.nodes))
+        with self.time_limit(scale):
+            self._send(name, args)
             return self._finish()
 
-    def start_task(self, name: str, *args: Any, scale: float = 1.0) -> Callable[[], Any]:
-        """Send task ``name`` to the worker now, with a limit ``scale`` times the timeout, and
-        return the call that waits for its result, to be made inside ``time_limit(scale)``:
-        meanwhile this process is free (for the oracles)."""
+    def begin(self, name: str, *args: Any, scale: float = 1.0) -> Callable[[], Any]:
+        """Send the call now, with a limit ``scale`` times the timeout, and return the call that
+        waits for its result, to be made inside ``time_limit(scale)``: meanwhile this process is
+        free (for the reference). The worker measures its own time: what this process spends
+        meanwhile is not the engine's."""
         self._limit = None if self.timeout is None else self.timeout * scale
         self._used = 0.0
         try:
-            self._send(name, args, is_task=True)
+            self._send(name, args)
         except EngineCrash as exc:  # the case's finding, given where its result would be
             crash = exc
 
@@ -335,24 +345,12 @@ class IsolatedEngine:
             return crashed
         return self._finish
 
-    def follow_up(self, value: Any) -> None:
-        """Send the message that the task begun by :meth:`start_task` waits for (one of
-        ``local.FOLLOWED``). The worker's limit was paused until now, so the case's time
-        to answer is counted from here."""
-        if self._pending is None:  # the task could not be sent: its result is the crash
-            return
-        name, seconds, _ = self._pending
-        self._pending = (name, seconds, time.monotonic())
-        if self._conn is not None:
-            with contextlib.suppress(OSError):  # a dead worker: the result says so
-                self._conn.send(value)
-
-    def _send(self, name: str, args: tuple[Any, ...], is_task: bool) -> None:
+    def _send(self, name: str, args: tuple[Any, ...]) -> None:
         self._ensure_started()
         assert self._conn is not None and self._pending is None
         seconds = self._remaining() if self._depth else self._limit
         try:
-            self._conn.send((name, args, seconds, self._limit, is_task))
+            self._conn.send((name, args, seconds, self._limit))
         except OSError:  # the worker ended after its last reply
             raise self._died(name) from None
         self._pending = (name, seconds, time.monotonic())
@@ -439,8 +437,8 @@ class IsolatedEngine:
 
 def _doing(name: str) -> str:
     return {
-        "run_case": "the case",
-        "run_then_fd": "the case",
+        "run": "the case",
+        "run_many": "the cases",
         "fd_estimates": "the finite differences",
         "loading": "loading the engine",
     }.get(name, f"{name}()")
@@ -454,33 +452,23 @@ def _root() -> str:
 
 
 class _RemoteShare(CaseShare):
-    """A case's share on an isolated engine: the run is sent at once, the finite differences'
-    noise follows when told, the result is read when asked."""
+    """A case's run on an isolated engine: sent at once, its result read when asked."""
 
     def __init__(
         self, engine: IsolatedEngine, expression: Expression, point: tuple[float, ...], scale: float
     ) -> None:
-        super().__init__()
-        self._engine = engine
         self._done = False
-        self._finish = engine.start_task("run_then_fd", expression, point, scale=scale)
+        self._finish = engine.begin("run", expression, point, scale=scale)
 
-    def _tell(self, noise: float | None) -> None:
-        self._engine.follow_up(noise)
-
-    def result(self) -> ShareResult:
-        if not self._told:
-            self.finite_differences(None)
+    def result(self) -> EngineRun:
         self._done = True
-        result: ShareResult = self._finish()
-        return result
+        run: EngineRun = self._finish()
+        return run
 
     def close(self) -> None:
         """The worker's answer to a share whose result was not taken is read and dropped."""
         if self._done:
             return
-        if not self._told:
-            self.finite_differences(None)
         with contextlib.suppress(Exception):  # a dead or stopped worker is started anew
             self._finish()
         self._done = True

@@ -1,30 +1,31 @@
 """An engine in this process: what the Value-class adapter and the library adapters share.
 
-Its time limit is a SIGALRM limit (:class:`~gradtrio.checks.engines.limits.TimeLimit`), its share
+Its time limit is a SIGALRM limit (:class:`~gradtrio.checks.engines.limits.TimeLimit`), its run
 of a case is computed when the result is read, and the finite differences of its forward pass run
-here. A worker process holds one such engine and runs the :data:`TASKS` on it by name, one round
+here. A worker process holds one such engine and calls its protocol methods on request, one round
 trip each (:mod:`gradtrio.checks.engines.worker`). Nothing here imports an oracle but the finite
 differences, so that a worker starts without torch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
-from gradtrio.checks.engines.limits import TimeLimit
+from gradtrio.checks.engines.limits import CaseTimeout, TimeLimit
 from gradtrio.checks.engines.protocol import (
     CaseShare,
+    EngineCrash,
     EngineRun,
     Limitation,
-    ShareResult,
+    Outcome,
     rounded_to,
 )
 from gradtrio.checks.oracles.finite_differences import FDEstimate, estimates
 from gradtrio.strategies.expression import Expression
 from gradtrio.strategies.ops import Form
 
-__all__ = ["FOLLOWED", "TASKS", "LocalEngine", "LocalShare"]
+__all__ = ["LocalEngine", "LocalShare"]
 
 
 class LocalEngine:
@@ -70,43 +71,21 @@ class LocalEngine:
 
         return estimates(forward, expression, point, noise)
 
-
-def _run_then_fd(
-    engine: LocalEngine,
-    expression: Expression,
-    point: tuple[float, ...],
-    noise_later: Callable[[], float | None],
-) -> ShareResult:
-    """The run, begun before the harness has the reference; then the finite differences with
-    the noise ``noise_later()`` gives once it has (None: none)."""
-    run = engine.run(expression, point)
-    noise = noise_later()
-    return run, () if noise is None else engine.fd_estimates(expression, point, noise)
-
-
-def _fd_estimates(
-    engine: LocalEngine, expression: Expression, point: tuple[float, ...], noise: float
-) -> tuple[FDEstimate, ...]:
-    return engine.fd_estimates(expression, point, noise)
-
-
-#: What a worker may be asked to run, by name, on the engine it holds.
-TASKS: dict[str, Callable[..., Any]] = {"run_then_fd": _run_then_fd, "fd_estimates": _fd_estimates}
-#: The tasks that wait for one more message from the harness (passed as their last argument).
-FOLLOWED = frozenset({"run_then_fd"})
+    def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for point in points:
+            try:
+                outcomes.append(self.run(expression, point))
+            except (EngineCrash, CaseTimeout, RecursionError) as exc:
+                outcomes.append(exc)
+        return outcomes
 
 
 class LocalShare(CaseShare):
-    """A case's share on an engine in this process: it all runs at :meth:`result`."""
+    """A case's run on an engine in this process: it runs at :meth:`result`."""
 
     def __init__(self, engine: LocalEngine, expression: Expression, point: tuple[float, ...]):
-        super().__init__()
         self._engine, self._expression, self._point = engine, expression, point
-        self._noise: float | None = None
 
-    def _tell(self, noise: float | None) -> None:
-        self._noise = noise
-
-    def result(self) -> ShareResult:
-        noise = self._noise
-        return _run_then_fd(self._engine, self._expression, self._point, lambda: noise)
+    def result(self) -> EngineRun:
+        return self._engine.run(self._expression, self._point)

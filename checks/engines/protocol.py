@@ -31,7 +31,7 @@ __all__ = [
     "EngineRun",
     "Limitation",
     "LimitationKind",
-    "ShareResult",
+    "Outcome",
     "rounded_to",
 ]
 
@@ -103,19 +103,11 @@ def rounded_to(dtype: str, x: float) -> float:
     return float(x)
 
 
-ShareResult = tuple[EngineRun, tuple[FDEstimate, ...]]
-"""The engine's run of a case and the finite differences of its forward pass there."""
-
-
 class CaseShare(ABC):
-    """The engine's share of one case, begun as soon as the case is known (an engine in a
-    worker runs it while the harness computes the reference). :meth:`finite_differences` is
-    told once the noise they need is known (None: none wanted), then :meth:`result` is read
-    inside ``engine.time_limit(scale)``; :meth:`close` settles a share whose result is not
-    wanted (a ``with`` block calls it)."""
-
-    def __init__(self) -> None:
-        self._told = False
+    """The engine's run of one case, begun as soon as the case is known (an engine in a worker
+    runs it while the harness computes the reference); :meth:`result` is read inside
+    ``engine.time_limit(scale)``, and :meth:`close` settles a share whose result is not wanted
+    (a ``with`` block calls it)."""
 
     def __enter__(self) -> CaseShare:
         return self
@@ -123,22 +115,16 @@ class CaseShare(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def finite_differences(self, noise: float | None) -> None:
-        """Ask for the finite differences, ``noise`` bounding the rounding of the output (None:
-        none). Once per share."""
-        if self._told:
-            raise RuntimeError("finite_differences() already asked for")
-        self._told = True
-        self._tell(noise)
-
     @abstractmethod
-    def _tell(self, noise: float | None) -> None: ...
-
-    @abstractmethod
-    def result(self) -> ShareResult: ...
+    def result(self) -> EngineRun: ...
 
     def close(self) -> None:  # noqa: B027 - a share that began nothing has nothing to settle
         """Settle a share whose result was not taken."""
+
+
+Outcome = EngineRun | BaseException
+"""One point's run in :meth:`Engine.run_many`: the run, or what the engine raised there
+(an :class:`EngineCrash`, a time-out, a RecursionError)."""
 
 
 class Engine(Protocol):
@@ -194,7 +180,12 @@ class Engine(Protocol):
         ...
 
     def share(self, expression: Expression, point: tuple[float, ...], scale: float) -> CaseShare:
-        """The engine's share of one case, begun now (see :class:`CaseShare`)."""
+        """The engine's run of one case, begun now (see :class:`CaseShare`)."""
+        ...
+
+    def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
+        """:meth:`run` at every point, each outcome a run or what the engine raised there: one
+        round trip for many cases (the sweep judges thousands of one-node cases)."""
         ...
 
     def fd_estimates(

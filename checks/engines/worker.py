@@ -3,8 +3,8 @@
 ``python -m gradtrio.checks.engines.worker FD`` is a fork server on the socket ``FD``: it imports
 gradtrio once and forks a worker each time the harness asks. A worker loads the engine, answers
 with a description of it (:class:`EngineInfo`), then runs each request (a method of the engine
-protocol, or a task of :data:`.local.TASKS`) under the time limit the request carries, and sends
-back the result or the exception. Whatever the engine raises (``SystemExit`` and
+protocol) under the time limit the request carries, and sends back the result or the
+exception. Whatever the engine raises (``SystemExit`` and
 ``KeyboardInterrupt`` included) comes back as a crash; only a fault of the harness's own code
 comes back as one.
 The engine's prints go to this process's stdout, which the harness captures.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import os
 import pickle
 import resource
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "describe", "main"]
 
 #: The engine protocol's methods a request may call on the engine (the rest is read once).
-METHODS = frozenset({"run", "forward", "limitations", "reproducer"})
+METHODS = frozenset({"run", "run_many", "forward", "fd_estimates", "limitations", "reproducer"})
 
 
 def describe(engine: LocalEngine) -> EngineInfo:
@@ -47,8 +46,8 @@ def _portable(value: Any) -> Any:
     """``value`` as it can cross to the harness: lazy gradient lists made concrete."""
     if isinstance(value, EngineRun):
         return dataclasses.replace(value, node_grads=list(value.node_grads))
-    if isinstance(value, tuple):
-        return tuple(_portable(v) for v in value)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_portable(v) for v in value)
     return value
 
 
@@ -60,59 +59,23 @@ def _limit_memory(megabytes: float | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-class _FollowUp:
-    """The one message a task in ``FOLLOWED`` waits for from the harness (the noise the finite
-    differences need, sent once the harness has the reference). The case's alarm is paused
-    while it waits, and the wait is not the engine's time. Read at most once: if the task ends
-    without asking (the engine raised first), :meth:`settle` reads it, so that it is not taken
-    for the next request."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.waited = 0.0
-        self.read = False
-
-    def __call__(self) -> Any:
-        left, _ = signal.setitimer(signal.ITIMER_REAL, 0)
-        started = time.perf_counter()
-        try:
-            return self.settle()
-        finally:
-            self.waited += time.perf_counter() - started
-            if left > 0:
-                signal.setitimer(signal.ITIMER_REAL, left)
-
-    def settle(self) -> Any:
-        if self.read:
-            return None
-        self.read = True
-        return self.conn.recv()
-
-
 def _serve(conn: Connection, engine: LocalEngine) -> None:
     from gradtrio.checks.engines.faults import safe_text
     from gradtrio.checks.engines.limits import CaseTimeout
-    from gradtrio.checks.engines.local import FOLLOWED, TASKS
     from gradtrio.checks.engines.protocol import EngineCrash
 
     limit = engine.time_limit
     while True:
         try:
-            name, args, seconds, case_limit, is_task = conn.recv()
+            name, args, seconds, case_limit = conn.recv()
         except EOFError:
             return
         limit.seconds = seconds  # the engine's own limit, set to what the case has left
-        follow_up = _FollowUp(conn) if is_task and name in FOLLOWED else None
-        if follow_up is not None:
-            args = (*args, follow_up)
         started = time.perf_counter()
         try:
-            if is_task:
-                function = functools.partial(TASKS[name], engine)
-            elif name in METHODS:
-                function = getattr(engine, name)
-            else:
+            if name not in METHODS:
                 raise ValueError(f"no engine method {name!r} may be called in a worker")
+            function = getattr(engine, name)
             with limit():
                 value = function(*args)
             reply: tuple[str, Any] = ("ok", _portable(value))
@@ -132,12 +95,6 @@ def _serve(conn: Connection, engine: LocalEngine) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         spent = time.perf_counter() - started
-        if follow_up is not None:
-            spent -= follow_up.waited
-            try:
-                follow_up.settle()
-            except EOFError:
-                return
         try:
             conn.send((*reply, spent))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:

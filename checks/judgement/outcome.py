@@ -91,11 +91,13 @@ class Blame:
 @dataclass(frozen=True)
 class Agreement:
     """Which oracles agree on the case: every pair on the value and gradients; the finite
-    differences only on the gradients, and only when they are reliable (else None)."""
+    differences only on the gradients, and only when they are reliable. None where a pair was
+    not compared: PyTorch and the finite differences are asked only when the engine disagrees
+    with the reference, to say whether the reference is backed."""
 
     engine_sympy: bool
-    torch_sympy: bool
-    engine_torch: bool
+    torch_sympy: bool | None = None
+    engine_torch: bool | None = None
     engine_fd: bool | None = None
     sympy_fd: bool | None = None
 
@@ -113,7 +115,7 @@ class Agreement:
     @property
     def confirms_reference(self) -> bool:
         """Does an oracle other than the engine back the reference?"""
-        return self.torch_sympy or bool(self.sympy_fd) and self.engine_fd is False
+        return bool(self.torch_sympy) or bool(self.sympy_fd) and self.engine_fd is False
 
 
 @dataclass(frozen=True)

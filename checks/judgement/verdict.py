@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from gradtrio.checks.engines.limits import CaseTimeout, size_scale
 from gradtrio.checks.engines.protocol import (
-    CaseShare,
     Engine,
     EngineCrash,
     EngineRun,
@@ -139,9 +138,11 @@ def _kink_ambiguous(expression: Expression, ref: Reference) -> str | None:
     return None
 
 
-def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations:
-    """Run the oracles and the engine on ``case``. ``with_fd=False`` skips the finite
-    differences where the engine agrees with the reference (they could only confirm it)."""
+def observe(engine: Engine, case: Case) -> Observations:
+    """Run the engine and the reference on ``case``; where they disagree, the other two oracles
+    too (PyTorch float64 and the finite differences of the engine's forward pass), which decide
+    whether the reference is backed. Where they agree, the others could only confirm it: they are
+    not run, and torch is not even imported by a run that never needs it."""
     dtype = engine.dtype
     if dtype != "float64":  # the engine holds the inputs and constants rounded to its dtype
         case = _rounded(case, engine.rounded)
@@ -150,50 +151,57 @@ def observe(engine: Engine, case: Case, *, with_fd: bool = True) -> Observations
     if problem is not None:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
     scale = size_scale(len(expression.nodes))
-    # A worker runs the engine meanwhile: the reference, then torch, are computed here.
+    # A worker runs the engine meanwhile: the reference is computed here.
     with engine.share(expression, point, scale) as share:
-        return _observe(engine, case, share, with_fd, scale, dtype)
-
-
-def _observe(
-    engine: Engine, case: Case, share: CaseShare, with_fd: bool, scale: float, dtype: str
-) -> Observations:
-    expression, point = case.expression, case.point
-    try:
-        ref = reference(expression, point, dtype=dtype)
-    except Undecided as exc:  # the reference cannot enclose the exact result tightly enough
-        why = str(exc).removeprefix("undecided: ")
-        return Observations(case, (Skip.UNDECIDED, f"the reference cannot decide it: {why}"))
-    except OutOfDomain as exc:
-        return Observations(case, (Skip.OUTSIDE_DOMAIN, str(exc)))
-    ambiguous = _kink_ambiguous(expression, ref)
-    if ambiguous:
-        return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
-    noise = ref.value_bounds[-1]
-    share.finite_differences(noise if with_fd else None)
-    torch = torch_gradients(expression, point)
-    try:
-        with engine.time_limit(scale):  # one limit for the engine's share, the fd included
-            run, fd = share.result()
-        value_ok, grads_ok = _engine_agrees(run, ref)
-        if not with_fd and not (value_ok and grads_ok):
+        try:
+            ref = reference(expression, point, dtype=dtype)
+        except Undecided as exc:  # the reference cannot enclose the exact result tightly enough
+            why = str(exc).removeprefix("undecided: ")
+            return Observations(case, (Skip.UNDECIDED, f"the reference cannot decide it: {why}"))
+        except OutOfDomain as exc:
+            return Observations(case, (Skip.OUTSIDE_DOMAIN, str(exc)))
+        ambiguous = _kink_ambiguous(expression, ref)
+        if ambiguous:
+            return Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref)
+        try:
             with engine.time_limit(scale):
-                fd = engine.fd_estimates(expression, point, noise)
+                run = share.result()
+        except (EngineCrash, CaseTimeout, RecursionError) as exc:
+            torch = torch_gradients(expression, point)  # what PyTorch gives there, for the report
+            return Observations(
+                case, reference=ref, crash=exc, torch=torch, output=engine.case_output
+            )
+    return observe_run(engine, case, ref, run, engine.case_output)
+
+
+def observe_run(
+    engine: Engine, case: Case, ref: Reference, run: EngineRun, output: str
+) -> Observations:
+    """The observations once the engine's run and the reference are known: the other oracles
+    and the kink replays only where the two disagree."""
+    value_ok, grads_ok = _engine_agrees(run, ref)
+    if value_ok and grads_ok:
+        return Observations(case, reference=ref, run=run, output=output)
+    expression, point = case.expression, case.point
+    scale = size_scale(len(expression.nodes))
+    try:
+        with engine.time_limit(scale):
+            fd = engine.fd_estimates(expression, point, ref.value_bounds[-1])
         kink_breaks = kink_matches = False
         if value_ok and not grads_ok and ref.kink_nodes:
             kink_breaks = kink_convention_differs(engine, expression, run, ref)
-            kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, dtype)
-    except (EngineCrash, CaseTimeout, RecursionError) as exc:
-        return Observations(case, reference=ref, crash=exc, torch=torch, output=engine.case_output)
+            kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, engine.dtype)
+    except (EngineCrash, CaseTimeout, RecursionError):  # the run is what is judged; no fd then
+        fd, kink_breaks, kink_matches = (), False, False
     return Observations(
         case,
         reference=ref,
         run=run,
-        torch=torch,
+        torch=torch_gradients(expression, point),
         fd=fd,
         kink_alone_breaks=kink_breaks,
         kink_alternative_matches=kink_matches,
-        output=engine.case_output,
+        output=output,
     )
 
 
@@ -221,13 +229,17 @@ def _classify(obs: Observations) -> Verdict:
     if obs.crash is not None:
         return _crashed(case, ref, obs.crash, obs.torch)
     run, torch = obs.run, obs.torch
-    assert run is not None and torch is not None
+    assert run is not None
     expression = case.expression
     value = Mismatch("value", run.value, ref.expected_value, ref.value_bounds[-1])
     grads = [
         Mismatch(expression.name(i), g, r, ref.grad_bounds[i])
         for i, (g, r) in enumerate(zip(run.grads, ref.expected_grads))
     ]
+    if torch is None:  # the engine agrees with the reference: the other oracles were not asked
+        return Verdict(
+            case, Status.PASS, agreement=Agreement(engine_sympy=True), engine=run, reference=ref
+        )
     agreement = _triangulate(run, torch, obs.fd, value, grads)
     base = Verdict(
         case, Status.PASS, agreement=agreement, engine=run, reference=ref, torch=torch, fd=obs.fd
@@ -336,7 +348,6 @@ def judge(
     case: Case | Expression,
     point: Sequence[float] | None = None,
     *,
-    with_fd: bool = True,
     thorough: bool = True,
 ) -> Verdict:
     """Judge ``engine`` on ``case`` (or on ``expression`` at ``point``, with the default
@@ -347,7 +358,7 @@ def judge(
         if point is None:
             raise TypeError("judge(engine, expression, point): point is missing")
         case = Case.of(case, point)
-    verdict = classify(observe(engine, case, with_fd=with_fd))
+    verdict = classify(observe(engine, case))
     if verdict.failed:
         verdict = dataclasses.replace(verdict, blame=_blame(engine, verdict, thorough))
     return verdict

@@ -1,4 +1,7 @@
-"""Oracle: the same DAG replayed in PyTorch float64 autograd, a shared node being one tensor."""
+"""Oracle: the same DAG replayed in PyTorch float64 autograd, a shared node being one tensor.
+
+Asked only where the engine disagrees with the reference (to say whether the reference is backed),
+so torch is imported on first use: a run on a correct engine never imports it."""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import Op
 
@@ -54,6 +56,8 @@ def _apply(op: Op, node: Node, operands: list[Any]) -> Any:
 
 
 def _replayed(expression: Expression, point: Sequence[float]) -> tuple[list[Any], list[Any]]:
+    import torch
+
     leaves = [torch.tensor(float(x), dtype=torch.float64, requires_grad=True) for x in point]
     return leaves, interpret(expression, leaves, _apply)
 

@@ -54,7 +54,10 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
             "unmodified and report the cases"
         )
     elif result.passed and not result.failures:
-        lines.append("  PASSED: engine, SymPy, PyTorch and finite differences agree on every case")
+        lines.append(
+            "  PASSED: the engine agrees with the exact reference (SymPy, in Arb balls) on every "
+            "case"
+        )
     elif result.passed:
         lines.append(f"  PASSED with {tally} (no bug; --strict fails on these):")
     else:

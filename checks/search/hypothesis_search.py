@@ -149,7 +149,7 @@ def search(
             result.count(case)
             on_case()
         # Once a failure is found Hypothesis only shrinks: passing cases then need no FD.
-        verdict = judge(engine, case, with_fd=not shrinking, thorough=False)
+        verdict = judge(engine, case, thorough=False)
         if verdict.skip is not None and not shrinking:
             result.skipped[verdict.skip] += 1
         if verdict.failed:

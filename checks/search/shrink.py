@@ -46,7 +46,7 @@ def _same(
     engine: Engine, verdict: Verdict, expression: Expression, point: tuple[float, ...]
 ) -> Verdict | None:
     case = verdict.case.with_expression(expression, point)
-    again = judge(engine, case, with_fd=False, thorough=False)
+    again = judge(engine, case, thorough=False)
     return again if again.failed and finding_key(again) == finding_key(verdict) else None
 
 
