@@ -186,6 +186,17 @@ def _banned(names: tuple[str, ...]) -> SearchStrategy[frozenset[str]]:
     return st.frozensets(st.sampled_from(names), max_size=len(names) - 1)
 
 
+def _log_uniform(largest: float) -> SearchStrategy[float]:
+    """Magnitudes from 1e-3 to ``largest``, uniform in their decade, either sign; shrinks toward
+    1 (exponent 0)."""
+    top = math.log10(largest)
+    return st.builds(
+        lambda e, sign: sign * min(largest, 10.0**e),
+        st.floats(min(-3.0, top), top),
+        st.sampled_from((1.0, -1.0)),
+    )
+
+
 _STOP = st.integers(0, 4)
 _COIN = st.booleans()
 
@@ -409,10 +420,13 @@ def wide_cases(
 
     # Magnitudes just past where exp(x) (709.8) and exp(2x) (354.9) overflow, mixed with any.
     beyond = [x for m in (360.0, 720.0, 800.0, max_value) if m <= max_value for x in (-m, m)]
+    # Log-uniform magnitudes too, so that every decade up to max_value (10 < |x| < 20, where
+    # tanh and sigmoid saturate) is as common as any other.
+    spread = _log_uniform(max_value)
     value = (
-        st.sampled_from(beyond) | st.floats(-max_value, max_value)
+        st.sampled_from(beyond) | spread | st.floats(-max_value, max_value)
         if beyond
-        else st.floats(-max_value, max_value)
+        else spread | st.floats(-max_value, max_value)
     )
 
     inputs = st.lists(value, min_size=1, max_size=3)

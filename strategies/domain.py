@@ -34,12 +34,15 @@ def node_problem(
     max_magnitude: float = DEFAULT_MAX_MAGNITUDE,
     exact_kinks: bool = False,
     overflow: bool = False,
+    float_max: float = math.inf,
 ) -> str | None:
     """Why ``value = node(operands)`` is not a fair test point, or None when it is.
 
     With ``exact_kinks`` an operand lying exactly on a kink is fair (to check the convention
     there); one merely near a kink never is. With ``overflow`` a value that overflows to ±inf
     from finite operands is fair (the engine must give inf, as float64 does, not raise).
+    ``float_max`` is the largest finite number of the engine's format, beyond which a value
+    overflows there (float32's 3.4e38: exp(100) is inf in float32).
     """
     op = OPS[node.op]
     edge = op.distance_to_edge(operands, node.form)
@@ -52,8 +55,11 @@ def node_problem(
             continue
         if distance <= margin * scale:
             return f"{node.op} operands {list(operands)!r} near a kink"
-    if overflow and math.isinf(value) and all(math.isfinite(x) for x in operands):
+    overflows = math.isinf(value) or abs(value) > float_max
+    if overflow and overflows and all(math.isfinite(x) and abs(x) <= float_max for x in operands):
         return None
+    if overflows and not math.isinf(value):
+        return f"{node.op} value {value!r} overflows the engine's format"
     if math.isnan(value) or not abs(value) <= max_magnitude:
         return f"{node.op} value {value!r} beyond magnitude {max_magnitude:g}"
     return None
@@ -88,9 +94,11 @@ def point_problem(
     max_magnitude: float = DEFAULT_MAX_MAGNITUDE,
     exact_kinks: bool = False,
     overflow_output: bool = False,
+    float_max: float = math.inf,
 ) -> str | None:
     """Why ``point`` is not a fair test point for ``expression``, or None when it is; with
-    ``overflow_output`` the output (only) may overflow to ±inf."""
+    ``overflow_output`` the output (only) may overflow to ±inf (beyond ``float_max``, the
+    largest finite number of the engine's format)."""
     if any(not math.isfinite(x) for x in point):
         return f"point {list(point)!r} is not finite"
     values = float_values(expression, point)
@@ -103,6 +111,7 @@ def point_problem(
             max_magnitude=max_magnitude,
             exact_kinks=exact_kinks,
             overflow=overflow_output and k == expression.output,
+            float_max=float_max,
         )
         if problem is not None:
             return f"{expression.name(k)}: {problem}"

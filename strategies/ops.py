@@ -170,6 +170,9 @@ class Op:
             (tanh' = 1 - t*t, sigmoid' = s (1 - s), exp' = out), whose rounding the faithful
             bound then allows for. False where nobody does (cos' is -sin x, not -sqrt(1 - c*c)):
             allowing for it would make cos's tolerance at x = 1e-100 some 1e84.
+        thresholds: values of the first operand where common formulas of the op change
+            behaviour (tanh saturates, exp overflows, a naive ``exp(2x)`` overflows, sin's
+            range reduction): the sweep judges the op there and just beside, both signs.
     """
 
     name: str
@@ -194,6 +197,7 @@ class Op:
         default=lambda operands, of: 2.0 * of
     )
     derivative_from_output: bool = True
+    thresholds: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if self.arity not in (1, 2):
@@ -348,6 +352,7 @@ def leaky_relu_op(slope: float = LEAKY_SLOPE, name: str = "leaky_relu") -> Op:
         torch=lambda x: _torch().nn.functional.leaky_relu(x, slope),
         kinks=(Kink(at=0.0, left=slope, right=1.0, convention=slope),),
         probe=((-1.0,), -slope),
+        thresholds=(0.0, 1e-300),
     )
 
 
@@ -469,7 +474,9 @@ def register(*ops: Op, replace: bool = False) -> None:
 register(
     binary_op("add", operator.add, "+", "add", control=True),
     binary_op("sub", operator.sub, "-", "sub"),
-    binary_op("mul", operator.mul, "*", "mul", control=True, can_overflow=True),
+    binary_op(
+        "mul", operator.mul, "*", "mul", control=True, can_overflow=True, thresholds=(1.3407e154,)
+    ),
     binary_op(
         "div",
         operator.truediv,
@@ -492,6 +499,7 @@ register(
         self_const=64.0,
         singular=_pow_formula_raises,
         formula_error=_through_exp_and_log,
+        thresholds=(0.0, 1e-300, 1.0),
     ),
     Op(
         name="neg",
@@ -512,6 +520,7 @@ register(
         roundoff=2.0,
         can_overflow=True,
         control=True,
+        thresholds=(709.782712893384, 709.79, 708.4, 745.2, 1e-300),
         # e ** x: the rounding of x is amplified by |x| in relative terms.
         formula_error=lambda operands, of: of * (2.0 + operands[0]),
     ),
@@ -522,6 +531,7 @@ register(
         edge=lambda args, form: args[0],
         roundoff=2.0,
         formula_error=_from_exp,
+        thresholds=(1.0, 1.0000000001, 5e-324),
     ),
     unary_op(
         "tanh",
@@ -531,6 +541,7 @@ register(
         bounded=True,
         control=True,
         formula_error=_from_exp,
+        thresholds=(10.0, 19.06, 36.8, 354.9, 710.0, 1e-8),
     ),
     unary_op(
         "sigmoid",
@@ -539,6 +550,7 @@ register(
         roundoff=8.0,
         bounded=True,
         formula_error=_from_exp,
+        thresholds=(36.7, 709.8, 745.2, 1e-8),
     ),
     unary_op(
         "relu",
@@ -546,12 +558,14 @@ register(
         lambda a: a if a > 0 else 0.0,
         kinks=(Kink(at=0.0, left=0.0, right=1.0, convention=0.0),),
         roundoff=0.0,
+        thresholds=(0.0, 1e-300),
     ),
     unary_op(
         "sqrt",
         _sympy_function("sqrt"),
         lambda a: math.sqrt(a) if a >= 0 else math.nan,
         edge=lambda args, form: args[0],
+        thresholds=(5e-324, 1e-300),
     ),
     unary_op(
         "abs",
@@ -559,6 +573,7 @@ register(
         abs,
         kinks=(Kink(at=0.0, left=-1.0, right=1.0, convention=0.0),),
         roundoff=0.0,
+        thresholds=(0.0, 1e-300),
     ),
     unary_op(
         "sin",
@@ -567,6 +582,7 @@ register(
         roundoff=2.0,
         bounded=True,
         derivative_from_output=False,
+        thresholds=(math.pi, math.pi / 2, 1e5, 1e15),
     ),
     unary_op(
         "cos",
@@ -575,8 +591,11 @@ register(
         roundoff=2.0,
         bounded=True,
         derivative_from_output=False,
+        thresholds=(math.pi, math.pi / 2, 1e5, 1e15),
     ),
-    unary_op("square", lambda a: a**2, lambda a: a * a, can_overflow=True),
+    unary_op(
+        "square", lambda a: a**2, lambda a: a * a, can_overflow=True, thresholds=(1.3407e154,)
+    ),
     unary_op(
         "log1p",
         lambda a: _sympy_log1p(a),
@@ -584,6 +603,7 @@ register(
         edge=lambda args, form: args[0] + 1,
         roundoff=2.0,
         formula_error=_from_exp,
+        thresholds=(-0.9999999999, 1e-16, 1e-300),
     ),
     unary_op(
         "softplus",
@@ -593,6 +613,7 @@ register(
         torch=lambda x: _torch().logaddexp(x, _torch().zeros_like(x)),
         roundoff=4.0,
         formula_error=_from_exp,
+        thresholds=(20.0, 20.5, 36.8, 709.8, 745.2),
     ),
     leaky_relu_op(),
     _pick_op("max", lambda a, b: a > b, "maximum", first_wins_above=True),

@@ -6,7 +6,7 @@ design stay "not checked"; float32 overflow is judged by float32's range."""
 from pathlib import Path
 
 import pytest
-from gradtrio.checks import Culprit, Kind, Severity, Status, judge, load_engine
+from gradtrio.checks import Culprit, Kind, Severity, Status, judge, load_engine, run
 from gradtrio.checks.engines.protocol import EngineError
 from gradtrio.checks.engines.value_class import ValueClassEngine
 from gradtrio.strategies import Expression, Node
@@ -158,3 +158,30 @@ def test_nan_from_inf_times_zero_where_an_exact_quantity_overflows_is_a_warning(
     )
     verdict = judge(hips, e, (-720.0, -800.0))
     assert verdict.severity is not Severity.BUG, verdict.reason
+
+
+# -- each one-change engine, by a default run ----------------------------------------------------
+
+DEFAULT_RUNS = [
+    ("int_pow_fast_path", Culprit.OP, "pow"),
+    ("tanh_flat_beyond_10", Culprit.OP, "tanh"),
+    ("pow_negative_fractional", Culprit.OP, "pow"),
+    ("sub_wrong_on_computed", Culprit.OP, "sub"),
+    ("exp_assigns", Culprit.OP, "exp"),
+    ("relu_clips_negative_upstream", Culprit.OP, "relu"),
+    ("sigmoid_ignores_upstream", Culprit.OP, "sigmoid"),
+    ("traversal_skips_zeros", Culprit.TRAVERSAL, None),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "culprit", "op"), DEFAULT_RUNS, ids=[r[0] for r in DEFAULT_RUNS])
+def test_a_default_run_finds_each_one_change_engine_blamed_right_and_shrunk(name, culprit, op):
+    result = run(engine(name), progress=False)
+    assert not result.passed
+    bugs = result.bugs
+    assert any((v.blame.culprit, v.blame.op) == (culprit, op) for v in bugs), [
+        v.blame for v in bugs
+    ]
+    right = [v for v in bugs if (v.blame.culprit, v.blame.op) == (culprit, op)]
+    assert min(len(v.expression.nodes) for v in right) <= 2

@@ -1,10 +1,12 @@
 """``gradtrio verify-op NAME``: check one op on its own and in company, region by region.
 
-The regions: the op alone across its domain (inputs in [-3, 3], every form it has), near its kinks
-and domain edges (inputs within 0.1 of 0, where this registry's edges and kinks lie, and exactly
-on each kink), at wide ranges (inputs up to ±1e3) and inside random DAGs with add and mul. Each
-region prints how many cases were judged, how many used the op, and pass or fail; failures are
-shrunk and reported as in a full run.
+First the sweep of the op (:mod:`gradtrio.checks.search.sweep`: every band from subnormal to near
+overflow at both signs, its thresholds, a neighbour upstream and downstream), with its coverage
+table; then random regions: the op alone across its domain (inputs in [-3, 3], every form it
+has), near its kinks and domain edges (inputs within 0.1 of 0, where this registry's edges and
+kinks lie, and exactly on each kink), at wide ranges (inputs up to ±1e3) and inside random DAGs
+with add and mul. Each region prints how many cases were judged, how many used the op, and pass
+or fail; failures are shrunk and reported as in a full run.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from gradtrio.checks.cli.parser import UsageError
 from gradtrio.checks.defaults import VERIFY_EXAMPLES
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.judgement.verdict import explain
+from gradtrio.checks.report.summary import coverage_table
 from gradtrio.checks.report.text import format_verdict
 from gradtrio.checks.search.hypothesis_search import SearchResult, search
 from gradtrio.checks.search.run import Finding, RunResult, severity_counts
+from gradtrio.checks.search.sweep import sweep
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.dags import cases, kink_cases, wide_cases
 from gradtrio.strategies.ops import OPS, Form
@@ -99,15 +103,24 @@ def verify_main(args: argparse.Namespace) -> int:
         f"  arity {op.arity}; forms {', '.join(engine.ops[name])}; kinks {kinks}",
     ]
     total = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=args.strict)
-    for region, found in verify(engine, name, examples=args.examples, run_seed=args.seed):
+    swept = sweep(engine, only=name)
+    total.coverage = swept.coverage
+    regions = [("sweep: every band, thresholds, neighbours", swept.search)]
+    regions += [
+        (region.name, found)
+        for region, found in verify(engine, name, examples=args.examples, run_seed=args.seed)
+    ]
+    for region_name, found in regions:
         bugs = [v for v in found.failures if v.fails(args.strict)]
         status = "pass" if not bugs else f"FAIL ({len(bugs)})"
         if found.failures and not bugs:
             status = f"pass ({len(found.failures)} warning(s))"
         lines.append(
-            f"  {region.name:<40} {found.examples:>5} cases, {found.op_counts[name]:>5} {name} "
+            f"  {region_name:<40} {found.examples:>5} cases, {found.op_counts[name]:>5} {name} "
             f"nodes, {sum(found.skipped.values()):>4} skipped: {status}"
         )
+        if found is swept.search:
+            lines += ["  " + line for line in coverage_table(swept.coverage)]
         total.search.merge(found)
         total.findings += [Finding(explain(engine, v)) for v in found.failures]
         total.note_limitations(found.failures)

@@ -40,10 +40,14 @@ def singular_nodes(case: Case) -> list[int]:
 
 
 def crash_severity(
-    case: Case, crash: Crash, torch: TorchResult | None = None
+    case: Case, ref: Reference, crash: Crash, torch: TorchResult | None = None
 ) -> tuple[Severity, str]:
     """The severity of an engine exception, and a note for the reason ("" for a bug) that
-    says what PyTorch float64 gives there."""
+    says what PyTorch float64 gives there: an arithmetic error (``OverflowError``,
+    ``ZeroDivisionError``, ``ValueError``) is Python's float semantics, a warning, where some
+    exact quantity of the case (a value or a gradient) exceeds the format, and at a point where a
+    common formula of the op raises; any other crash, and one where every exact quantity is
+    finite, is a bug."""
     there = (
         ""
         if torch is None
@@ -59,8 +63,23 @@ def crash_severity(
                 f"where float64 arithmetic gives inf{there})"
             )
     if error in _ARITHMETIC:
+        beyond = _beyond(case, ref)
+        if beyond:
+            return Severity.WARNING, (
+                f" (Python float semantics: an exact quantity of the case exceeds "
+                f"{ref.fmt.name}: {beyond}{there})"
+            )
         return _at_a_singular_point(case, "raises", there)
     return Severity.BUG, ""
+
+
+def _beyond(case: Case, ref: Reference) -> str:
+    """The exact values and gradients of the case beyond the format's range, named ('' when
+    there are none)."""
+    e = case.expression
+    values = [f"{e.name(k)}" for k in ref.overflowing()]
+    grads = [f"d/d{e.name(k)}" for k in ref.overflowing_adjoints()]
+    return ", ".join(values + grads)
 
 
 def non_finite_severity(
@@ -72,13 +91,11 @@ def non_finite_severity(
     the op gives one (``exp(c log x)``'s chain rule at a base whose reciprocal overflows), a bug
     anywhere else."""
     there = "" if torch is None else f"; PyTorch float64 gives gradients {torch.grads!r}"
-    beyond = ref.overflowing()
+    beyond = _beyond(case, ref)
     if beyond:
-        e = case.expression
-        names = ", ".join(f"{e.name(k)} = {e.node_source(k)}" for k in beyond)
         return Severity.WARNING, (
-            f" (an exact quantity of the case exceeds {ref.fmt.name}: {names} at {_point(case)}, "
-            f"where the chain rule meets inf * 0{there})"
+            f" (an exact quantity of the case exceeds {ref.fmt.name}: {beyond} at "
+            f"{_point(case)}, where the chain rule meets inf * 0{there})"
         )
     return _at_a_singular_point(case, "gives inf or nan", there)
 

@@ -52,13 +52,23 @@ from gradtrio.checks.judgement.severity import (
 )
 from gradtrio.checks.oracles.finite_differences import FDEstimate
 from gradtrio.checks.oracles.reference.enclose import OutOfDomain, Reference, Undecided, reference
+from gradtrio.checks.oracles.reference.rounding import FORMATS
 from gradtrio.checks.oracles.torch_float64 import TorchResult, torch_gradients
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import float_values, point_problem
 from gradtrio.strategies.expression import Expression, typed
 from gradtrio.strategies.ops import OPS
 
-__all__ = ["DEEP_GRAPH", "Observations", "Verdict", "classify", "explain", "judge", "observe"]
+__all__ = [
+    "DEEP_GRAPH",
+    "Observations",
+    "Verdict",
+    "classify",
+    "explain",
+    "judge",
+    "judge_many",
+    "observe",
+]
 
 DEEP_GRAPH = sys.getrecursionlimit() // 10
 """Op nodes of depth below which a RecursionError is the engine's bug, not a limitation: a
@@ -144,12 +154,10 @@ def observe(engine: Engine, case: Case) -> Observations:
     whether the reference is backed. Where they agree, the others could only confirm it: they are
     not run, and torch is not even imported by a run that never needs it."""
     dtype = engine.dtype
-    if dtype != "float64":  # the engine holds the inputs and constants rounded to its dtype
-        case = _rounded(case, engine.rounded)
-    expression, point = case.expression, case.point
-    problem = point_problem(expression, point, **case.rules.to_dict())
+    case, problem = _prepared(engine, case)
     if problem is not None:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
+    expression, point = case.expression, case.point
     scale = size_scale(len(expression.nodes))
     # A worker runs the engine meanwhile: the reference is computed here.
     with engine.share(expression, point, scale) as share:
@@ -172,6 +180,55 @@ def observe(engine: Engine, case: Case) -> Observations:
                 case, reference=ref, crash=exc, torch=torch, output=engine.case_output
             )
     return observe_run(engine, case, ref, run, engine.case_output)
+
+
+def _prepared(engine: Engine, case: Case) -> tuple[Case, str | None]:
+    """``case`` as the engine holds it (inputs and constants rounded to its dtype), and why it
+    is no fair test there (None when it is): a node beyond the format's range is outside the
+    domain, as float64's overflow is, but for an output that overflows from finite operands."""
+    if engine.dtype == "float64":
+        return case, point_problem(case.expression, case.point, **case.rules.to_dict())
+    case = _rounded(case, engine.rounded)
+    fmt = FORMATS[engine.dtype]
+    rules = {**case.rules.to_dict(), "max_magnitude": min(case.rules.max_magnitude, fmt.max)}
+    return case, point_problem(case.expression, case.point, **rules, float_max=fmt.max)
+
+
+def judge_many(engine: Engine, cases: Sequence[Case]) -> list[Verdict | None]:
+    """Cases of one expression at many points, the engine's runs in one round trip
+    (:meth:`~gradtrio.checks.engines.protocol.Engine.run_many`): a verdict for each case that
+    is skipped or where the engine agrees with the reference; None for each that must be judged
+    in full, with every oracle and the blame (:func:`judge`): a disagreement or a crash."""
+    verdicts: list[Verdict | None] = [None] * len(cases)
+    todo: list[tuple[int, Case]] = []
+    for k, case in enumerate(cases):
+        case, problem = _prepared(engine, case)
+        if problem is None:
+            todo.append((k, case))
+        else:
+            verdicts[k] = classify(Observations(case, (Skip.OUTSIDE_DOMAIN, problem)))
+    if not todo:
+        return verdicts
+    try:
+        outcomes = engine.run_many(todo[0][1].expression, [case.point for _, case in todo])
+    except (EngineCrash, CaseTimeout, RecursionError):  # the batch as a whole: judged one by one
+        return verdicts
+    for (k, case), outcome in zip(todo, outcomes, strict=True):
+        try:
+            ref = reference(case.expression, case.point, dtype=engine.dtype)
+        except Undecided as exc:
+            why = f"the reference cannot decide it: {str(exc).removeprefix('undecided: ')}"
+            verdicts[k] = classify(Observations(case, (Skip.UNDECIDED, why)))
+            continue
+        except OutOfDomain as exc:
+            verdicts[k] = classify(Observations(case, (Skip.OUTSIDE_DOMAIN, str(exc))))
+            continue
+        ambiguous = _kink_ambiguous(case.expression, ref)
+        if ambiguous:
+            verdicts[k] = classify(Observations(case, (Skip.KINK_AMBIGUOUS, ambiguous), ref))
+        elif isinstance(outcome, EngineRun) and all(_engine_agrees(outcome, ref)):
+            verdicts[k] = classify(Observations(case, reference=ref, run=outcome))
+    return verdicts
 
 
 def observe_run(
@@ -339,7 +396,7 @@ def _crashed(case: Case, ref: Reference, exc: BaseException, torch: TorchResult 
                 f"{where} raises RecursionError on a graph of {size:,} nodes",
             ),
         )
-    severity, why = crash_severity(case, crash, torch)
+    severity, why = crash_severity(case, ref, crash, torch)
     return dataclasses.replace(failed, severity=severity, reason=f"{exc}{why}")
 
 

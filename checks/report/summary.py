@@ -8,7 +8,9 @@ from typing import Any
 from gradtrio.checks.defaults import UNDECIDED_THRESHOLD
 from gradtrio.checks.judgement.outcome import Severity
 from gradtrio.checks.report.text import example_line, format_verdict, reproducer
+from gradtrio.checks.search.hypothesis_search import SearchResult
 from gradtrio.checks.search.run import Finding, RunResult, severity_counts
+from gradtrio.checks.search.sweep import REGIONS, Cell, Coverage, label
 
 __all__ = ["result_json", "summary"]
 
@@ -19,12 +21,12 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
     s = result.search
     ops = ", ".join(f"{op} {n}" for op, n in sorted(s.op_counts.items()))
     fams = ", ".join(f"{f} {n}" for f, n in sorted(s.family_counts.items()) if n)
-    shared = s.shared / s.examples if s.examples else 0.0
+    shared = _shared_fraction(s)
     lines = [
         f"gradtrio: {result.engine}",
         f"  cases judged: {s.examples} ({fams}) in {result.elapsed_s:.1f} s",
         f"  ops covered: {len(s.op_counts)}/{len(result.ops)}: {ops}",
-        f"  cases with a shared node: {shared:.0%}; skipped outside the domain: "
+        f"  drawn cases with a shared node: {shared:.0%}; skipped outside the domain: "
         f"{result.skipped}; undecided: {result.undecided}",
     ]
     if s.family_counts.get("corpus") or result.saved:
@@ -33,6 +35,8 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
             f"{len(result.replayed)} failing; {len(result.saved)} new case(s) saved"
         )
     lines += [f"    saved {path}" for path in result.saved]
+    if result.coverage is not None:
+        lines += coverage_table(result.coverage)
     for limitation in result.limitations:
         lines.append(f"  engine limitation: {limitation.text}")
     for phase in s.cut_short:
@@ -68,6 +72,32 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
             lines.append(f"replayed from the corpus: {finding.origin}")
         lines.append(report)
     return "\n".join(lines), reports
+
+
+def _shared_fraction(s: SearchResult) -> float:
+    """The share of the drawn cases (not the sweep's, not the corpus's) with a shared node."""
+    drawn = s.examples - s.family_counts.get("sweep", 0) - s.family_counts.get("corpus", 0)
+    return s.shared / drawn if drawn > 0 else 0.0
+
+
+def coverage_table(coverage: Coverage) -> list[str]:
+    """The sweep's coverage, one row per op and form: judged of the cases in each region, a
+    ``!`` where some failed, ``-`` where the region has none."""
+    width = max((len(label(op, form)) for op, form in coverage.rows()), default=8) + 2
+    lines = [
+        "  sweep coverage (judged/cases per region; ! some failed):",
+        "    " + "".ljust(width) + "".join(region.ljust(12) for region in REGIONS),
+    ]
+    for op, form in coverage.rows():
+        cells = []
+        for region in REGIONS:
+            cell = Cell(op, form, region)
+            judged = coverage.judged[cell]
+            total = judged + coverage.skipped[cell] + coverage.failed[cell]
+            mark = "!" if coverage.failed[cell] else ""
+            cells.append((f"{judged}/{total}{mark}" if total else "-").ljust(12))
+        lines.append("    " + label(op, form).ljust(width) + "".join(cells).rstrip())
+    return lines
 
 
 def _failure_json(finding: Finding, result: RunResult, report: str) -> dict[str, Any]:
@@ -129,8 +159,9 @@ def result_json(
         },
         "limitations": [{"kind": n.kind.value, "text": n.text} for n in result.limitations],
         "cut_short": [phase.value for phase in s.cut_short],
+        "coverage": None if result.coverage is None else result.coverage.to_dict(),
         "stats": {
-            "shared_fraction": s.shared / s.examples if s.examples else 0.0,
+            "shared_fraction": _shared_fraction(s),
             "op_counts": dict(sorted(s.op_counts.items())),
             "families": {f: n for f, n in sorted(s.family_counts.items()) if n},
             "skipped_out_of_domain": result.skipped,

@@ -40,7 +40,7 @@ class SearchResult:
     """What one search judged and found."""
 
     examples: int = 0
-    shared: int = 0
+    shared: int = 0  # drawn cases (not the sweep's) with a shared node
     skipped: Counter[Skip] = field(default_factory=Counter)
     op_counts: Counter[str] = field(default_factory=Counter)
     family_counts: Counter[str] = field(default_factory=Counter)
@@ -51,7 +51,8 @@ class SearchResult:
         """Count one judged case, under ``family`` (default: the family that drew it)."""
         self.examples += 1
         self.family_counts[family or case.family] += 1
-        self.shared += case.expression.has_shared_node()
+        if case.family != "sweep":  # the sweep's neighbours share a node by construction
+            self.shared += case.expression.has_shared_node()
         self.op_counts.update(node.op for node in case.expression.nodes)
 
     def merge(self, other: SearchResult) -> None:

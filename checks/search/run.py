@@ -1,7 +1,8 @@
-"""A whole harness run, in phases with plain data between them: the corpus is replayed, Hypothesis
-searches every family the engine's ops allow, the deep chains follow, each new failure is
-minimised and refined within a time budget, and the new bugs are saved to the corpus. The result
-knows every finding's severity and whether the run passed."""
+"""A whole harness run, in phases with plain data between them: the corpus is replayed, the sweep
+judges every op in every form and region, Hypothesis searches every family the engine's ops
+allow, the deep chains follow, each new failure is minimised and refined within a time budget,
+and the new bugs are saved to the corpus. The result knows every finding's severity and whether
+the run passed."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from gradtrio.checks.search.corpus import replay, save_new
 from gradtrio.checks.search.families import deep_family, families, has_deep_chains
 from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, finding_key, search
 from gradtrio.checks.search.shrink import Deadline, minimise, refine
+from gradtrio.checks.search.sweep import Coverage, sweep
 from hypothesis import strategies as st
 
 __all__ = ["Finding", "RunResult", "replay_corpus", "run", "severity_counts"]
@@ -58,6 +60,7 @@ class RunResult:
     adapter: Engine | None = field(default=None, repr=False)
     strict: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
+    coverage: Coverage | None = None  # the sweep's, when it ran
 
     # -- counts ------------------------------------------------------------------------------
     @property
@@ -116,6 +119,16 @@ class RunResult:
             limitation = verdict.limitation
             if limitation is not None and limitation not in self.limitations:
                 self.limitations.append(limitation)
+
+
+def _smallest(failures: list[Verdict]) -> list[Verdict]:
+    """One failure per finding, the smallest."""
+    best: dict[tuple[object, ...], Verdict] = {}
+    for verdict in failures:
+        key = finding_key(verdict)
+        if key not in best or len(verdict.expression.nodes) < len(best[key].expression.nodes):
+            best[key] = verdict
+    return list(best.values())
 
 
 def severity_counts(failures: list[Verdict]) -> Counter[str]:
@@ -241,8 +254,10 @@ def run(
     budget: float | None = None,
     post_budget: float | None = POST_SEARCH_BUDGET,
     note: Callable[[str], None] | None = None,
+    sweep_first: bool = True,
 ) -> RunResult:
-    """Judge ``examples`` cases spread over the families, then ``deep`` very deep chains.
+    """Judge the sweep's cases (unless not ``sweep_first``), ``examples`` cases spread over the
+    families, then ``deep`` very deep chains.
 
     With ``corpus`` (a directory), its saved cases are judged first and every new bug is saved
     there. ``budget`` bounds the search in seconds, and the shrinking, minimising and refining
@@ -260,12 +275,18 @@ def run(
     start = time.monotonic()
     if corpus is not None:
         replay_corpus(result, engine, corpus)
+    swept = SearchResult()
+    if sweep_first:
+        done = sweep(engine)
+        swept, result.coverage = done.search, done.coverage
+        result.search.merge(swept)
     bar = _bar(examples + deep, progress)
     try:
         found = _search(engine, settings, bar.update)
     finally:
         bar.close()
     result.search.merge(found)
+    found.failures = _smallest([*swept.failures, *found.failures])
     result.note_limitations(found.failures)
     deadline = Deadline(post_budget)
     # A new failure of a finding replayed from the corpus is reported once, as the replay.

@@ -134,6 +134,10 @@ class Reference:
         """The nodes whose exact value is beyond the format's range."""
         return [k for k, x in enumerate(self.values) if abs(float(x)) > self.fmt.max]
 
+    def overflowing_adjoints(self) -> list[int]:
+        """The nodes whose exact gradient is beyond the format's range."""
+        return [k for k, x in enumerate(self.adjoints) if abs(float(x)) > self.fmt.max]
+
 
 def reference(
     expression: Expression,

@@ -1,0 +1,120 @@
+"""The sweep: every op in every form, with every kind of constant, alone and with a neighbour, in
+every magnitude band and at its thresholds; a correct engine passes it, each one-change engine
+fails it, and its coverage is a table in the summary and the JSON."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gradtrio.checks import Severity, Status
+from gradtrio.checks.engines.spec import load_engine
+from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.judgement.verdict import judge_many
+from gradtrio.checks.search.sweep import BANDS, REGIONS, Cell, sweep, sweep_cases
+from gradtrio.strategies import Case, Expression, Node
+
+ENGINES = Path(__file__).parent / "engines"
+
+
+def engine(name: str) -> ValueClassEngine:
+    return ValueClassEngine.load(f"{ENGINES / name}.py:Value")
+
+
+@pytest.fixture(scope="module")
+def ours():
+    return sweep(load_engine())
+
+
+def test_a_correct_engine_passes_the_sweep_and_it_covers_every_op_form_and_region(ours):
+    assert not ours.search.failures
+    assert 1_000 <= ours.search.examples <= 6_000  # a few thousand one- and two-node cases
+    engine = load_engine()
+    rows = ours.coverage.rows()
+    assert {(op, form) for op, forms in engine.ops.items() for form in forms} == set(rows)
+    for op, form in rows:
+        for region in ("tiny", "small", "unit", "large", "huge", "neighbours"):
+            cell = Cell(op, form, region)
+            cases = ours.coverage.judged[cell] + ours.coverage.skipped[cell]
+            assert cases > 0, cell
+    # Every op is judged, not merely skipped, in the ordinary bands.
+    assert all(ours.coverage.judged[Cell(op, form, "unit")] for op, form in rows)
+
+
+def test_the_bands_run_from_subnormal_to_near_overflow_at_both_signs():
+    magnitudes = [m for _, m in BANDS]
+    assert min(magnitudes) < 2.3e-308 and max(magnitudes) > 1e308  # subnormal .. near overflow
+    points = {case.point[0] for group in sweep_cases(load_engine(), "tanh") for _, case in group}
+    assert {m for m in magnitudes} <= points and {-m for m in magnitudes} <= points
+    assert {10.0, 19.06, 354.9, -354.9} <= points  # tanh's thresholds
+
+
+def test_every_kind_of_constant_is_swept():
+    kinds = {
+        case.expression.nodes[0].kind
+        for group in sweep_cases(load_engine(), "pow")
+        for _, case in group
+        if case.expression.nodes[0].side == "right"
+    }
+    assert kinds == {"float", "int", "numpy.float64"}
+
+
+ONE_CHANGE = [
+    "tanh_flat_beyond_10",
+    "pow_negative_fractional",
+    "sub_wrong_on_computed",
+    "exp_assigns",
+    "relu_clips_negative_upstream",
+    "sigmoid_ignores_upstream",
+    "traversal_skips_zeros",
+    "int_pow_fast_path",
+    "relu_kink_at_one",
+    "add_raises_always",
+    "radd_raises",
+    "add_const_broken",
+]
+
+
+@pytest.mark.parametrize("name", ONE_CHANGE)
+def test_the_sweep_finds_every_one_change_engine(name):
+    found = sweep(engine(name))
+    assert any(v.severity is Severity.BUG for v in found.search.failures), name
+    assert all(len(v.expression.nodes) <= 2 for v in found.search.failures)
+
+
+def test_a_batch_judges_agreeing_cases_and_leaves_a_crash_to_be_judged_in_full():
+    broken = engine("add_raises_always")
+    cases = [Case(Expression(1, (Node("neg", (0,)),)), (x,), "sweep") for x in (0.5, -1.5)]
+    assert all(v is not None and v.status is Status.PASS for v in judge_many(broken, cases))
+    added = [Case(Expression(1, (Node("add", (0, 0)),)), (0.5,), "sweep")]
+    assert judge_many(broken, added) == [None]
+
+
+def test_a_hanging_engine_stops_the_sweep_with_the_hang_as_its_finding():
+    hanging = load_engine(
+        f"{ENGINES / 'hostile_sleeps_per_op.py'}:Value", isolated=True, timeout=0.3
+    )
+    found = sweep(hanging)
+    assert found.hang and found.search.failures
+    assert found.search.examples < 100
+
+
+@pytest.mark.slow
+def test_the_summary_and_the_json_show_the_coverage_table(tmp_path):
+    out = tmp_path / "run.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "gradtrio", "--examples", "20", "--deep", "0", "--quiet"]
+        + ["--no-corpus", "--no-report", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "sweep coverage" in done.stdout and "tanh " in done.stdout
+    header = next(line for line in done.stdout.splitlines() if "thresholds" in line)
+    assert all(region in header for region in REGIONS)
+    coverage = json.loads(out.read_text())["coverage"]
+    assert coverage["tanh"]["large"]["judged"] > 0
+    assert set(coverage["add (nodes)"]) <= set(REGIONS)
