@@ -201,3 +201,18 @@ def test_cli_saves_to_corpus_dir_and_replays_it_first_unless_no_corpus(tmp_path,
     assert sorted(corpus.iterdir()) == saved
     assert main([*args, "--no-corpus"]) == 1
     assert "regression corpus" not in capsys.readouterr().out
+
+
+def test_a_replay_of_only_unreadable_files_is_not_green_and_names_each_file_once(
+    tmp_path, capsys
+):
+    from gradtrio.checks.cli import main
+
+    (tmp_path / "a.json").write_text("not json")
+    (tmp_path / "b.json").write_text('{"format": "nope"}')
+    code = main(["replay", "--corpus", str(tmp_path), "--no-report"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "NOTHING JUDGED (2 file(s) unreadable)" in out
+    for name in ("a.json", "b.json"):
+        assert (out + err).count(name) == 1

@@ -9,6 +9,7 @@ traceback was written). May import every stage below it.
 from __future__ import annotations
 
 import gc
+import signal
 import sys
 import tempfile
 import traceback
@@ -22,12 +23,16 @@ __all__ = ["console", "main"]
 
 def console() -> int:
     """The command line as a process runs it (``gradtrio``, ``python -m gradtrio``): :func:`main`,
-    with the garbage collector told to leave alone what the imports made (a million objects that
-    every full collection would scan again, during the run and at exit)."""
+    with signals asking a run to stop and report (:func:`~.commands.stop_on_signals`), and the
+    garbage collector told to leave alone what the imports made (a million objects that every
+    full collection would scan again, during the run and at exit)."""
     from gradtrio.checks.cli import commands
 
     commands.FREEZE = True
+    commands.stop_on_signals()
     code = main()
+    for done in (signal.SIGINT, signal.SIGTERM):  # what is left is exiting with this code
+        signal.signal(done, signal.SIG_IGN)
     gc.freeze()
     return code
 

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
+import signal
 import sys
 
-from gradtrio.checks.cli.outputs import EXIT_CLEAN, EXIT_USAGE, finish, rerun_command
+from gradtrio.checks.cli.outputs import EXIT_CLEAN, EXIT_SIGNAL, EXIT_USAGE, finish, rerun_command
 from gradtrio.checks.cli.parser import UsageError
 from gradtrio.checks.engines.protocol import Engine
+from gradtrio.checks.search.interrupt import Interrupt
 
 __all__ = ["engine_of", "replay_main", "run_main"]
 
 #: Set by the console entry point: the collector then leaves alone what the imports made.
 FREEZE = False
+#: What a signal asks of the run (see :func:`stop_on_signals`).
+INTERRUPT = Interrupt()
 
 
 def engine_of(args: argparse.Namespace) -> Engine:
@@ -53,6 +58,29 @@ def load_engine_while_importing(args: argparse.Namespace) -> Engine:
         return loading.result()
 
 
+def stop_on_signals() -> None:
+    """For the rest of the process (the command line as a process runs it): the first SIGINT
+    or SIGTERM asks a run to stop at the next case and report what it has judged (the summary,
+    the JSON, the corpus); a second one stops at once."""
+
+    def ask(signum: int, frame: object) -> None:
+        name = signal.Signals(signum).name
+        if INTERRUPT:  # the second: at once, whatever is running (a KeyboardInterrupt can be
+            # swallowed by library code); the worker processes end with their sockets
+            print(f"gradtrio: {name} again: stopped", file=sys.stderr, flush=True)
+            os._exit(EXIT_SIGNAL.get(name, 130))
+        INTERRUPT.request(name)
+        print(
+            f"gradtrio: {name}: stopping after the current case and reporting what was judged "
+            "(again to stop at once)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, ask)
+
+
 def run_main(args: argparse.Namespace) -> int:
     engine = load_engine_while_importing(args)
     if FREEZE:
@@ -72,6 +100,7 @@ def run_main(args: argparse.Namespace) -> int:
         corpus=None if args.no_corpus else args.corpus,
         strict=args.strict,
         budget=args.budget,
+        interrupt=INTERRUPT,
     )
     result.settings = {"seed": args.seed, "examples": args.examples, "max_nodes": args.max_nodes}
     text, reports = summary(result, rerun_command(args))
@@ -97,14 +126,19 @@ def replay_main(args: argparse.Namespace) -> int:
             status = verdict.status.value
         detail = f" ({verdict.reason})" if verdict.skip is not None else ""
         lines.append(f"  {status:<20} {path}{detail}")
-    for error in result.corpus_errors:
-        print(f"gradtrio: error: {error}", file=sys.stderr)
+    lines += [f"  {'UNREADABLE':<20} {error}" for error in result.corpus_errors]
     bugs = len(result.failing)
-    lines.append(
-        f"  {result.examples} case(s) replayed: "
-        + (f"FAILED {bugs}" if bugs else f"no bugs ({len(result.failures)} finding(s))")
-    )
+    unread = len(result.corpus_errors)
+    if bugs:
+        outcome = f"FAILED {bugs}"
+    elif not result.examples:
+        outcome = f"NOTHING JUDGED ({unread} file(s) unreadable)" if unread else "nothing judged"
+    else:
+        outcome = f"no bugs ({len(result.failures)} finding(s))"
+        outcome += f"; {unread} file(s) unreadable, not judged" if unread else ""
+    lines.append(f"  {result.examples} case(s) replayed: {outcome}")
     reports = [format_verdict(v, engine=engine) for v in result.failures]
     lines += [line for report in reports for line in ("", report)]
-    code = finish(result, args, "\n".join(lines), reports)
+    # The unreadable files are in the listing: not printed again as warnings.
+    code = finish(result, args, "\n".join(lines), reports, corpus_errors_shown=True)
     return code if code else (EXIT_USAGE if result.corpus_errors else EXIT_CLEAN)

@@ -16,7 +16,15 @@ from gradtrio import __version__
 if TYPE_CHECKING:  # imported by the command line before anything heavy
     from gradtrio.checks.search.run import RunResult
 
-__all__ = ["EXIT_BUG", "EXIT_CLEAN", "EXIT_HARNESS", "EXIT_USAGE", "finish", "rerun_command"]
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_CLEAN",
+    "EXIT_HARNESS",
+    "EXIT_SIGNAL",
+    "EXIT_USAGE",
+    "finish",
+    "rerun_command",
+]
 
 EXIT_CLEAN, EXIT_BUG, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
 
@@ -92,9 +100,24 @@ def write_outputs(
     return problems
 
 
-def finish(result: RunResult, args: argparse.Namespace, text: str, reports: list[str]) -> int:
+#: The exit code of a run stopped by a signal, as a shell reports a process it ended.
+EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+
+
+def finish(
+    result: RunResult,
+    args: argparse.Namespace,
+    text: str,
+    reports: list[str],
+    *,
+    corpus_errors_shown: bool = False,
+) -> int:
     code = EXIT_CLEAN if result.passed else EXIT_BUG
+    if result.interrupted is not None:
+        code = EXIT_SIGNAL.get(result.interrupted, 130)
     print(text, flush=True)
+    shown = set(result.corpus_errors) if corpus_errors_shown else set()
     for problem in write_outputs(result, args, reports, code):
-        print(f"gradtrio: warning: {problem}", file=sys.stderr)
+        if problem not in shown:
+            print(f"gradtrio: warning: {problem}", file=sys.stderr)
     return code

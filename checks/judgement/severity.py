@@ -119,9 +119,12 @@ def _point(case: Case) -> str:
 def mismatch_severity(mismatches: Sequence[Mismatch], precision: Sequence[float]) -> Severity:
     """A wrong value or gradient is a bug unless every mismatch lies within its precision bound
     (``precision``, one per mismatch: digits lost by a reasonable formula, see the module
-    docstring)."""
+    docstring). A finite result where the exact one exceeds the format (expected ±inf) is never
+    within: no formula's lost digits explain it."""
     within = all(
-        math.isfinite(m.engine) and abs(m.engine - m.expected) <= bound
+        math.isfinite(m.engine)
+        and math.isfinite(m.expected)
+        and abs(m.engine - m.expected) <= bound
         for m, bound in zip(mismatches, precision, strict=True)
     )
     return Severity.PRECISION if within else Severity.BUG

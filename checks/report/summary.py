@@ -8,7 +8,7 @@ from typing import Any
 from gradtrio.checks.defaults import UNDECIDED_THRESHOLD
 from gradtrio.checks.judgement.outcome import Severity
 from gradtrio.checks.report.text import example_line, format_verdict, reproducer
-from gradtrio.checks.search.hypothesis_search import SearchResult
+from gradtrio.checks.search.hypothesis_search import Phase, SearchResult
 from gradtrio.checks.search.run import Finding, RunResult, severity_counts
 from gradtrio.checks.search.sweep import REGIONS, Cell, Coverage, label
 
@@ -40,6 +40,8 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
     for limitation in result.limitations:
         lines.append(f"  engine limitation: {limitation.text}")
     for phase in s.cut_short:
+        if phase is Phase.INTERRUPTED:  # said below
+            continue
         lines.append(
             f"  note: {phase.value} was cut short by its time budget; findings may be larger"
         )
@@ -50,6 +52,11 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
         for sev in Severity
         if counts[sev.value]
     )
+    if result.interrupted is not None:
+        lines.append(
+            f"  INTERRUPTED by {result.interrupted}: the {s.examples} cases judged so far, "
+            f"{tally or 'no finding'} (deep chains and minimising skipped)"
+        )
     if result.too_undecided:
         lines.append(
             f"  FAILED: {result.undecided} of {result.examples} cases undecided (over "
@@ -159,6 +166,7 @@ def result_json(
         },
         "limitations": [{"kind": n.kind.value, "text": n.text} for n in result.limitations],
         "cut_short": [phase.value for phase in s.cut_short],
+        "interrupted": result.interrupted,
         "coverage": None if result.coverage is None else result.coverage.to_dict(),
         "stats": {
             "shared_fraction": _shared_fraction(s),

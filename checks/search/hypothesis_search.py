@@ -19,6 +19,7 @@ import hypothesis
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.judgement.outcome import Skip
 from gradtrio.checks.judgement.verdict import Verdict, judge
+from gradtrio.checks.search.interrupt import Interrupt
 from gradtrio.strategies.case import Case
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
@@ -33,6 +34,7 @@ class Phase(Enum):
     SEARCH = "search"
     SHRINKING = "shrinking"
     MINIMISING = "minimising"
+    INTERRUPTED = "interrupted"  # stopped on request: a signal, not a budget
 
 
 @dataclass
@@ -100,11 +102,13 @@ def search(
     shrink: bool = True,
     budget: float | None = None,
     shrink_budget: float | None = None,
+    interrupt: Interrupt | None = None,
     on_case: Callable[[], None] = lambda: None,
     strict: bool = False,
 ) -> SearchResult:
     """Judge ``examples`` cases drawn from ``strategy`` with seed ``seed_value``.
 
+    ``interrupt``, once requested, ends the search at the next case.
     ``budget`` (seconds) bounds the drawing and judging; ``shrink_budget`` bounds Hypothesis's
     shrinking after the first failure. A search cut short says so in ``cut_short``. Only a bug
     (any finding, when ``strict``) stops the search for Hypothesis to shrink it: a warning or a
@@ -122,6 +126,8 @@ def search(
         return True
 
     def out_of_time() -> bool:
+        if interrupt:
+            return cut(Phase.INTERRUPTED)
         now = time.monotonic()
         if first_failure and shrink_budget is not None and now - first_failure[0] > shrink_budget:
             return cut(Phase.SHRINKING)

@@ -28,6 +28,7 @@ from gradtrio.checks.judgement.verdict import Verdict, explain
 from gradtrio.checks.search.corpus import replay, save_new
 from gradtrio.checks.search.families import deep_family, families, has_deep_chains
 from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, finding_key, search
+from gradtrio.checks.search.interrupt import Interrupt
 from gradtrio.checks.search.shrink import Deadline, minimise, refine
 from gradtrio.checks.search.sweep import Coverage, sweep
 from hypothesis import strategies as st
@@ -61,6 +62,7 @@ class RunResult:
     strict: bool = False
     settings: dict[str, Any] = field(default_factory=dict)
     coverage: Coverage | None = None  # the sweep's, when it ran
+    interrupted: str | None = None  # the signal that stopped the run early
 
     # -- counts ------------------------------------------------------------------------------
     @property
@@ -176,6 +178,7 @@ class _Settings:
     strict: bool
     budget: float | None
     shrink_budget: float | None
+    interrupt: Interrupt
 
 
 def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> SearchResult:
@@ -190,6 +193,7 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
         seed_value=s.seed,
         budget=s.budget,
         shrink_budget=s.shrink_budget,
+        interrupt=s.interrupt,
         on_case=on_case,
         strict=s.strict,
     )
@@ -197,7 +201,8 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
         v.limitation is not None and v.limitation.kind is LimitationKind.HANG
         for v in found.failures
     )
-    if s.deep and has_deep_chains(engine) and Phase.SEARCH not in found.cut_short and not hangs:
+    cut = Phase.SEARCH in found.cut_short or s.interrupt
+    if s.deep and has_deep_chains(engine) and not cut and not hangs:
         left = None if s.budget is None else max(1.0, s.budget - (time.monotonic() - start))
         found.merge(
             search(
@@ -207,6 +212,7 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
                 seed_value=s.seed,
                 shrink=False,
                 budget=left,
+                interrupt=s.interrupt,
                 on_case=on_case,
                 strict=s.strict,
             )
@@ -255,6 +261,7 @@ def run(
     post_budget: float | None = POST_SEARCH_BUDGET,
     note: Callable[[str], None] | None = None,
     sweep_first: bool = True,
+    interrupt: Interrupt | None = None,
 ) -> RunResult:
     """Judge the sweep's cases (unless not ``sweep_first``), ``examples`` cases spread over the
     families, then ``deep`` very deep chains.
@@ -263,13 +270,18 @@ def run(
     there. ``budget`` bounds the search in seconds, and the shrinking, minimising and refining
     after it get no longer than that either; ``post_budget`` bounds those (None: no bound,
     for measurements that must not depend on the machine's speed). ``note`` receives progress
-    lines for the phases after the search.
+    lines for the phases after the search. ``interrupt``, once requested (a signal), ends the
+    sweep or the search at the next case and skips the deep chains and minimising; the result
+    then has what was judged, its findings blamed and saved, and says it was interrupted.
     """
     say = note or (_stderr if progress else (lambda text: None))
     if budget is not None and post_budget is not None:  # the whole run within the budget
         post_budget = min(post_budget, budget)
     shrink_budget = None if post_budget is None else post_budget / 2
-    settings = _Settings(examples, run_seed, max_nodes, deep, strict, budget, shrink_budget)
+    interrupt = interrupt if interrupt is not None else Interrupt()
+    settings = _Settings(
+        examples, run_seed, max_nodes, deep, strict, budget, shrink_budget, interrupt
+    )
     result = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=strict)
     result.limitations.extend(_probed_limitations(engine))
     start = time.monotonic()
@@ -277,7 +289,7 @@ def run(
         replay_corpus(result, engine, corpus)
     swept = SearchResult()
     if sweep_first:
-        done = sweep(engine)
+        done = sweep(engine, interrupt=interrupt)
         swept, result.coverage = done.search, done.coverage
         result.search.merge(swept)
     bar = _bar(examples + deep, progress)
@@ -288,11 +300,12 @@ def run(
     result.search.merge(found)
     found.failures = _smallest([*swept.failures, *found.failures])
     result.note_limitations(found.failures)
-    deadline = Deadline(post_budget)
+    deadline = Deadline(0.0 if interrupt else post_budget)  # a user who stops wants it soon
     # A new failure of a finding replayed from the corpus is reported once, as the replay.
     new = _minimised(engine, found.failures, result.failures, run_seed, deadline, say)
-    if deadline.cut:
+    if deadline.cut and not interrupt:
         result.search.cut_short.append(Phase.MINIMISING)
+    result.interrupted = interrupt.signal
     result.findings += [Finding(explain(engine, v)) for v in new]
     if corpus is not None:
         saved = save_new(corpus, new, engine.spec)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from gradtrio.checks.engines.protocol import Engine, LimitationKind
 from gradtrio.checks.judgement.verdict import judge, judge_many
 from gradtrio.checks.search.hypothesis_search import SearchResult, finding_key
+from gradtrio.checks.search.interrupt import Interrupt
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.expression import KINDS, Const, Expression, Node, typed
 from gradtrio.strategies.ops import OPS, Form, Op
@@ -245,7 +246,9 @@ class SweepResult:
     hang: bool = False
 
 
-def sweep(engine: Engine, only: str | None = None) -> SweepResult:
+def sweep(
+    engine: Engine, only: str | None = None, interrupt: Interrupt | None = None
+) -> SweepResult:
     """Judge the sweep's cases on ``engine`` (``only`` one op of it). A batch that hangs ends
     the sweep, its first case judged in full (the hang is the finding)."""
     result = SweepResult()
@@ -254,6 +257,8 @@ def sweep(engine: Engine, only: str | None = None) -> SweepResult:
     full: Counter[tuple[str, str]] = Counter()
     bugs: set[tuple[str, str]] = set()
     for cases in sweep_cases(engine, only):
+        if interrupt:
+            break
         verdicts = judge_many(engine, [case for _, case in cases])
         for (cell, case), verdict in zip(cases, verdicts, strict=True):
             found.count(case)
