@@ -169,10 +169,11 @@ def test_replay_command_fails_on_the_buggy_engine_and_passes_on_ours(tmp_path):
     bad = replay_cli("--engine", WRONG_MUL)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "GRADIENT" in bad.stdout and "blame: n1 (mul)" in bad.stdout
-    assert "broken.json" in bad.stderr and "Traceback" not in bad.stderr
+    assert "UNREADABLE" in bad.stdout and "broken.json" in bad.stdout
+    assert "Traceback" not in bad.stdout + bad.stderr
     ours = replay_cli()
     assert ours.returncode == 2  # every case passes, but one file could not be read
-    assert "no bugs (0 finding(s))" in ours.stdout
+    assert "no bugs (0 finding(s)); 1 file(s) unreadable, not judged" in ours.stdout
 
 
 def test_cli_saves_to_corpus_dir_and_replays_it_first_unless_no_corpus(tmp_path, capsys):
