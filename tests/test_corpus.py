@@ -204,9 +204,7 @@ def test_cli_saves_to_corpus_dir_and_replays_it_first_unless_no_corpus(tmp_path,
     assert "regression corpus" not in capsys.readouterr().out
 
 
-def test_a_replay_of_only_unreadable_files_is_not_green_and_names_each_file_once(
-    tmp_path, capsys
-):
+def test_a_replay_of_only_unreadable_files_is_not_green_and_names_each_file_once(tmp_path, capsys):
     from gradtrio.checks.cli import main
 
     (tmp_path / "a.json").write_text("not json")

@@ -185,3 +185,11 @@ def test_a_default_run_finds_each_one_change_engine_blamed_right_and_shrunk(name
     ]
     right = [v for v in bugs if (v.blame.culprit, v.blame.op) == (culprit, op)]
     assert min(len(v.expression.nodes) for v in right) <= 2
+
+
+def test_an_engine_without_intermediate_gradients_is_blamed_on_the_op_not_the_traversal():
+    # minitorch keeps .derivative on leaves only: the fault two nodes up must still be found.
+    e = engine("minitorch_sigmoid_ignores_upstream", "Scalar")
+    nodes = (Node("neg", (0,)), Node("sigmoid", (1,)), Node("sigmoid", (2,)))
+    verdict = judge(e, expr(1, *nodes), (0.5,))
+    assert (verdict.blame.culprit, verdict.blame.op) == (Culprit.OP, "sigmoid"), verdict.blame

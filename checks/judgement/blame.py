@@ -138,8 +138,11 @@ def blame_backward(
         and run.node_grads[i] is not None
         and not close(run.node_grads[i], ref.expected_adjoints[i], ref.grad_bounds[i])  # type: ignore[arg-type]
     ]
-    if not wrong:  # intermediate gradients unavailable: replay every op, output first
-        suspects = list(range(expression.size - 1, expression.n_inputs - 1, -1))
+    hidden = any(
+        live[k] and run.node_grads[k] is None for k in range(expression.n_inputs, expression.size)
+    )
+    if not wrong or hidden:  # intermediate gradients unavailable: replay every op, output first
+        suspects = [k for k in range(expression.size - 1, expression.n_inputs - 1, -1) if live[k]]
         first_wrong = None
     else:
         first_wrong = wrong[-1]
