@@ -12,6 +12,8 @@ how wide the reference's enclosures are.
   node takes the newest node and a random earlier one; a tanh or sigmoid after each keeps every
   value bounded), its parts, the former oracles, and ``torch.autograd.gradcheck`` of the
   expression replayed in torch ops on the same DAG; ratios are our time over gradcheck's.
+* Through the command line: corpora of such DAGs judged by ``gradtrio replay``, per case (the
+  cost of one more file) and the whole replay over its files, beside gradcheck of each.
 * Enclosures: over ``--enclosures`` cases, at what precision the reference was decided, how many
   significant digits of the output value and input gradients its balls make certain, and how
   often the 40-digit reference lies outside the ball (digits it got wrong).
@@ -23,11 +25,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import json
 import math
 import random
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import gradtrio.checks.judgement.verdict
@@ -36,14 +42,16 @@ import mpmath
 import torch
 from _measure import best_of, machine
 from flint import arb, ctx
+from gradtrio.checks.cli import main as cli_main
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.engines.value_class import ValueClassEngine
 from gradtrio.checks.judgement.verdict import judge
 from gradtrio.checks.oracles.finite_differences import fd_gradients
 from gradtrio.checks.oracles.reference.enclose import OutOfDomain, Undecided, reference
 from gradtrio.checks.oracles.torch_float64 import torch_gradients
+from gradtrio.checks.search.corpus import Entry
 from gradtrio.strategies import cases
-from gradtrio.strategies.dags import Case
+from gradtrio.strategies.case import Case, Rules
 from gradtrio.strategies.expression import Expression, Node, interpret
 from gradtrio.strategies.ops import Op
 from hypothesis import HealthCheck, Phase, given, seed, settings
@@ -294,6 +302,58 @@ def scaling(engine: Engine, reps: int) -> None:
     )
 
 
+REPLAYED = (3, 10, 100, 1000)  # sizes of the replayed DAGs
+FILES = 20  # files in the larger corpus of each size
+
+
+def _replay_time(dags: list[tuple[Expression, tuple[float, ...]]], reps: int) -> float:
+    """Best wall time of ``gradtrio replay`` (in this process, the engine in its worker as on
+    the command line) of a corpus holding ``dags``."""
+    with tempfile.TemporaryDirectory() as corpus:
+        for e, p in dags:
+            entry = Entry(Case(e, p, "corpus", Rules()))
+            (Path(corpus) / f"case-{entry.digest}.json").write_text(json.dumps(entry.to_json()))
+        command = ["replay", "--corpus", corpus, "--quiet", "--no-report"]
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = cli_main(command)
+        if code != 0:
+            raise SystemExit(f"replay exited {code}:\n{out.getvalue()}")
+        with contextlib.redirect_stdout(io.StringIO()):
+            return best_of(reps, lambda: cli_main(command))
+
+
+def replay_scaling(reps: int) -> None:
+    """Such DAGs saved in a corpus and judged by ``gradtrio replay``, beside one gradcheck of
+    each: per case, the marginal cost (a corpus of FILES files against one of a single file)
+    and the whole replay over FILES (the worker's start shared by its files)."""
+    print(f"\nScaling through the command line: `gradtrio replay` of {FILES} such DAGs, in ms")
+    rows = []
+    for size in REPLAYED:
+        dags = [reuse_dag(size, dag_seed) for dag_seed in range(FILES)]
+        one, many = _replay_time(dags[:1], reps), _replay_time(dags, reps)
+        marginal = (many - one) / (FILES - 1)
+        grad = best_of(reps, lambda d=dags: [gradcheck_case(e, p) for e, p in d]) / FILES
+        rows.append(
+            (
+                str(size),
+                f"{1e3 * (one - marginal):.1f}",
+                f"{1e3 * marginal:.2f}",
+                f"{1e3 * many / FILES:.2f}",
+                f"{1e3 * grad:.2f}",
+                f"{marginal / grad:.2f}",
+                f"{many / FILES / grad:.2f}",
+            )
+        )
+    header = ("op nodes", "start", "per case", "all/files", "gradcheck", "ratio", "ratio all")
+    table(header, rows)
+    print(
+        "start: a replay's fixed cost once the fork server runs (a worker forked, the engine "
+        "read, the corpus listed); per case: the "
+        "cost of one more file; ratio: per case / gradcheck; ratio all: the whole replay over "
+        f"its {FILES} files / gradcheck"
+    )
+
+
 def _outside(ball: Any, value: Any) -> bool:
     """Is the mpmath number ``value`` outside ``ball`` by more than its own 40th digit?"""
     old = ctx.prec
@@ -377,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     drawn = draw_cases(max(args.cases, args.enclosures), args.seed)
     throughput(engine, drawn[: args.cases], args.reps)
     scaling(engine, args.reps)
+    replay_scaling(args.reps)
     enclosures(drawn[: args.enclosures])
     return 0
 

@@ -4,10 +4,11 @@
 
 Runs ``python -m gradtrio --quiet --no-corpus --no-report`` (500 examples, seed 0, the default
 engine) ``--runs`` times in a fresh empty directory, with this checkout first on ``PYTHONPATH``,
-and prints each wall time, the median and the load average before and after: the machine may be
-shared, and a figure is only comparable with one taken at a similar load. With ``--phases`` each
-run also reports, from inside the process, the seconds until the run starts (imports, loading
-the engine), spent judging cases (all three oracles and the engine) and the rest of the run
+and prints each wall time beside a bare ``python -c "import torch"`` timed right before it, their
+ratio, the medians and the load average before and after: the machine may be shared, and a
+figure is only comparable with one taken at a similar load. With ``--phases`` each run also
+reports, from inside the process, the seconds until the run starts (imports, loading the
+engine), spent judging cases (all three oracles and the engine) and the rest of the run
 (Hypothesis drawing the cases, the deep chains' drawing, the summary). With ``--phases`` the
 harness imports everything before it loads the engine, so start-up is longer than in a plain run,
 where the two overlap.
@@ -94,13 +95,32 @@ def main() -> None:
     if args.against is not None:
         against(args.against.resolve(), args.runs)
         return
-    walls = []
+    walls, imports, ratios = [], [], []
     with tempfile.TemporaryDirectory() as workdir:
         for n in range(1, args.runs + 1):
+            torch_import = import_torch(workdir)
             wall, detail = one_run(workdir, args.phases)
             walls.append(wall)
-            print(f"run {n}: {wall:.2f} s wall{detail}  (load {load()})", flush=True)
-    print(f"median {statistics.median(walls):.2f} s over {len(walls)} runs; load after: {load()}")
+            imports.append(torch_import)
+            ratios.append(wall / torch_import)
+            print(
+                f"run {n}: {wall:.2f} s wall{detail}; bare torch import {torch_import:.2f} s; "
+                f"ratio {wall / torch_import:.2f}  (load {load()})",
+                flush=True,
+            )
+    print(
+        f"median {statistics.median(walls):.2f} s over {len(walls)} runs, bare torch import "
+        f"{statistics.median(imports):.2f} s; the main job over the import: geometric mean "
+        f"{statistics.geometric_mean(ratios):.2f}, worst {max(ratios):.2f}; load after: {load()}"
+    )
+
+
+def import_torch(workdir: str) -> float:
+    """Wall time of ``python -c "import torch"``, the floor of any run that uses PyTorch, taken
+    right before the run it is compared with."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch"], cwd=workdir, check=True)
+    return time.perf_counter() - start
 
 
 def against(other: Path, runs: int) -> None:
