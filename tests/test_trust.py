@@ -9,6 +9,8 @@ import pytest
 from gradtrio.checks import Culprit, Kind, Severity, Status, judge, load_engine, run
 from gradtrio.checks.engines.protocol import EngineError
 from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.oracles.reference.rounding import FLOAT32
+from gradtrio.checks.search.sweep import Cell, bands, sweep
 from gradtrio.strategies import Expression, Node
 
 ENGINES = Path(__file__).parent / "engines"
@@ -141,6 +143,21 @@ def test_float32_overflow_agrees_with_inf_where_the_exact_value_exceeds_float32(
     torch32 = load_engine("torch:float32")
     verdict = judge(torch32, expr(1, Node("neg", (0,)), Node("exp", (1,))), (-360.0,))
     assert verdict.status is Status.PASS, verdict.reason
+
+
+def test_a_float32_engine_is_swept_over_float32s_range_and_passes():
+    torch32 = load_engine("torch:float32")
+    magnitudes = [m for _, m in bands(FLOAT32)]
+    assert min(magnitudes) < 1.2e-38 and max(magnitudes) > 2e38  # float32 subnormal, overflow
+    assert max(magnitudes) < FLOAT32.max
+    result = sweep(torch32, only="exp")
+    assert not result.search.failures, [v.reason for v in result.search.failures]
+    assert result.coverage.judged[Cell("exp", "nodes", "huge")] > 0
+
+
+def test_an_input_beyond_float32s_range_is_skipped_on_a_float32_engine():
+    verdict = judge(load_engine("torch:float32"), expr(1, Node("tanh", (0,))), (1e300,))
+    assert verdict.status is Status.SKIP and "beyond float32" in verdict.reason, verdict.reason
 
 
 def test_nan_from_inf_times_zero_where_an_exact_quantity_overflows_is_a_warning():

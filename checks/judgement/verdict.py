@@ -188,8 +188,11 @@ def _prepared(engine: Engine, case: Case) -> tuple[Case, str | None]:
     domain, as float64's overflow is, but for an output that overflows from finite operands."""
     if engine.dtype == "float64":
         return case, point_problem(case.expression, case.point, **case.rules.to_dict())
-    case = _rounded(case, engine.rounded)
     fmt = FORMATS[engine.dtype]
+    beyond = [x for x in case.point if not abs(x) <= fmt.max]
+    if beyond:  # held as inf there: not a point of the format
+        return case, f"input {beyond[0]!r} is beyond {fmt.name}'s largest number {fmt.max:g}"
+    case = _rounded(case, engine.rounded)
     rules = {**case.rules.to_dict(), "max_magnitude": min(case.rules.max_magnitude, fmt.max)}
     return case, point_problem(case.expression, case.point, **rules, float_max=fmt.max)
 

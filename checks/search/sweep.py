@@ -2,14 +2,15 @@
 of constant, alone and with one neighbour, at points in every magnitude band and at the op's own
 thresholds.
 
-A band is a decade from subnormal to near overflow, both signs (|x| ~ 1e-300, ~ 1e-30, ..., ~ 1,
-~ 10, ..., ~ 1e300); a threshold is where a common formula of the op changes behaviour (the
-registry's ``thresholds``: tanh saturating, exp overflowing, sin's range reduction). A neighbour
-is an operand computed by another node (upstream), the result scaled by -2 or multiplied by the
-op's own input (downstream): what a backward that mishandles computed operands, upstream
-gradients or a second consumer needs to show. A few thousand one- and two-node cases, their runs
-batched by expression (one round trip each), judged against the reference; only a disagreement
-is judged in full. What was judged and skipped, per op, form and region, is the coverage table.
+A band is a decade from subnormal to near overflow of the engine's format, both signs (|x| ~
+1e-300, ~ 1e-30, ..., ~ 1, ~ 10, ..., ~ 1e300 at float64); a threshold is where a common formula
+of the op changes behaviour (the registry's ``thresholds``: tanh saturating, exp overflowing,
+sin's range reduction). A neighbour is an operand computed by another node (upstream), the
+result scaled by -2 or multiplied by the op's own input (downstream): what a backward that
+mishandles computed operands, upstream gradients or a second consumer needs to show. A few
+thousand one- and two-node cases, their runs batched by expression (one round trip each), judged
+against the reference; only a disagreement is judged in full. What was judged and skipped, per
+op, form and region, is the coverage table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from gradtrio.checks.engines.protocol import Engine, LimitationKind
 from gradtrio.checks.judgement.verdict import judge, judge_many
+from gradtrio.checks.oracles.reference.rounding import FLOAT64, FORMATS, FloatFormat
 from gradtrio.checks.search.hypothesis_search import SearchResult, finding_key
 from gradtrio.checks.search.interrupt import Interrupt
 from gradtrio.strategies.case import Case
@@ -32,6 +34,7 @@ __all__ = [
     "Cell",
     "Coverage",
     "SweepResult",
+    "bands",
     "label",
     "sweep",
     "sweep_cases",
@@ -115,10 +118,22 @@ def label(op: str, form: str) -> str:
 # -- the cases -----------------------------------------------------------------------------------
 
 
-def _points(op: Op) -> list[tuple[str, float]]:
-    """(region, value) of the first operand: every band at both signs, the op's thresholds."""
-    points = [(region, s * m) for region, m in BANDS for s in (1.0, -1.0)]
-    points += [("thresholds", s * t) for t in op.thresholds for s in (1.0, -1.0)]
+def bands(fmt: FloatFormat) -> tuple[tuple[str, float], ...]:
+    """The bands of an engine's format: float64's, or those inside a narrower format's range
+    with its own subnormal and near-overflow magnitudes at the ends."""
+    if fmt == FLOAT64:
+        return BANDS
+    low, high = fmt.subnormal * 4096, fmt.max * 0.8
+    inside = tuple((region, m) for region, m in BANDS if low < m < high)
+    return (("tiny", low), *inside, ("huge", high))
+
+
+def _points(op: Op, fmt: FloatFormat = FLOAT64) -> list[tuple[str, float]]:
+    """(region, value) of the first operand: every band at both signs, the op's thresholds
+    that the format holds (neither 0 nor beyond its largest number there)."""
+    points = [(region, s * m) for region, m in bands(fmt) for s in (1.0, -1.0)]
+    held = [t for t in op.thresholds if t == 0.0 or fmt.subnormal <= abs(t) <= fmt.max]
+    points += [("thresholds", s * t) for t in held for s in (1.0, -1.0)]
     return list(dict.fromkeys(points))
 
 
@@ -192,11 +207,12 @@ def sweep_cases(engine: Engine, only: str | None = None) -> Iterator[Group]:
     """The sweep's cases, grouped by expression, each with its cell; ``only`` restricts it to
     one op."""
     helpers = _Helpers(dict(engine.ops))
+    fmt = FORMATS[engine.dtype]
     for name, forms in engine.ops.items():
         if only is not None and name != only:
             continue
         op = OPS[name]
-        points = _points(op)
+        points = _points(op, fmt)
         for form in forms:
             yield from _form_cases(helpers, op, form, points)
 
