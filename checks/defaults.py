@@ -18,6 +18,7 @@ __all__ = [
     "POST_SEARCH_BUDGET",
     "UNDECIDED_THRESHOLD",
     "VERIFY_EXAMPLES",
+    "too_undecided",
 ]
 
 DEFAULT_ENGINE = "gradtrio.autograd:Value"
@@ -39,6 +40,12 @@ DEEP_MAX_DEPTH = 10_500
 POST_SEARCH_BUDGET = 40.0
 #: A run whose share of undecided cases is above this does not pass silently.
 UNDECIDED_THRESHOLD = 0.02
+
+
+def too_undecided(undecided: int, judged: int) -> bool:
+    """Does a run with ``undecided`` of its ``judged`` cases undecided fail for it?"""
+    return judged > 0 and undecided / judged > UNDECIDED_THRESHOLD
+
 
 #: Cases per region of ``verify-op``, and the largest expression of the pytest battery.
 VERIFY_EXAMPLES = 200

@@ -1,5 +1,5 @@
 """The command line: ``gradtrio [run] ...``, ``gradtrio replay ...``, ``gradtrio verify-op NAME
-...`` (also ``python -m gradtrio``).
+...``, ``gradtrio merge FILE ...`` (also ``python -m gradtrio``).
 
 Exit codes: 0 clean, 1 an engine bug (or any finding under ``--strict``, or too many undecided
 cases), 2 a usage or configuration error, 3 the harness itself failed (one line, and where the
@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from gradtrio.checks.cli.commands import replay_main
 
             return replay_main(args)
+        if args.command == "merge":
+            from gradtrio.checks.cli.merge import merge_main
+
+            return merge_main(args)
         from gradtrio.checks.cli.commands import run_main
 
         return run_main(args)

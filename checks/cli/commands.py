@@ -9,6 +9,7 @@ import gc
 import os
 import signal
 import sys
+import time
 
 from gradtrio.checks.cli.outputs import EXIT_CLEAN, EXIT_SIGNAL, EXIT_USAGE, finish, rerun_command
 from gradtrio.checks.cli.parser import UsageError
@@ -88,6 +89,7 @@ def run_main(args: argparse.Namespace) -> int:
 
     from gradtrio.checks.report.summary import summary
     from gradtrio.checks.search.run import run
+    from gradtrio.checks.search.shard import WHOLE
 
     print(f"gradtrio: checking {engine.describe()}", file=sys.stderr)
     result = run(
@@ -101,8 +103,14 @@ def run_main(args: argparse.Namespace) -> int:
         strict=args.strict,
         budget=args.budget,
         interrupt=INTERRUPT,
+        shard=args.shard or WHOLE,
     )
-    result.settings = {"seed": args.seed, "examples": args.examples, "max_nodes": args.max_nodes}
+    result.settings = {
+        "seed": args.seed,
+        "examples": args.examples,
+        "max_nodes": args.max_nodes,
+        "shard": None if args.shard is None else str(args.shard),
+    }
     text, reports = summary(result, rerun_command(args))
     return finish(result, args, text, reports)
 
@@ -118,7 +126,10 @@ def replay_main(args: argparse.Namespace) -> int:
     engine = engine_of(args)
     result = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=args.strict)
     lines = [f"gradtrio replay: {engine.describe()} on {args.corpus}/"]
-    for path, verdict in replay_corpus(result, engine, args.corpus):
+    start = time.monotonic()
+    judged = replay_corpus(result, engine, args.corpus)
+    result.elapsed_s = time.monotonic() - start
+    for path, verdict in judged:
         if verdict.failed and verdict.kind is not None:
             severity = verdict.severity.value if verdict.severity else ""
             status = f"{verdict.kind.value.upper()} ({severity})"

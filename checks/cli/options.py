@@ -1,4 +1,5 @@
-"""Parsing of the numeric options shared by the command line and the pytest plugin."""
+"""Parsing of the numeric options (counts, seconds, megabytes, shards) shared by the command line
+and the pytest plugin."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import math
 from collections.abc import Callable
 from typing import TypeVar
 
+from gradtrio.checks.search.shard import Shard
+
 T = TypeVar("T")
 
-__all__ = ["integer_at_least", "megabytes", "seconds"]
+__all__ = ["integer_at_least", "megabytes", "seconds", "shard"]
 
 
 def _checked(
@@ -54,5 +57,17 @@ def seconds(name: str) -> Callable[[str], float]:
             return check_seconds(name, text)
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def shard(name: str) -> Callable[[str], Shard]:
+    """An argparse ``type=`` for ``I/N``: the I-th of N shards of a run."""
+
+    def parse(text: str) -> Shard:
+        try:
+            return Shard.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{name}={exc}") from None
 
     return parse

@@ -1,5 +1,6 @@
 """What a command leaves behind: its summary on the terminal, the report directory, the JSON
-file, the command that reruns it, and its exit code."""
+and JUnit XML files and the CI annotations (all from one document), the command that reruns it,
+and its exit code."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import json
 import platform
 import shlex
 import sys
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gradtrio import __version__
 
@@ -23,6 +25,7 @@ __all__ = [
     "EXIT_SIGNAL",
     "EXIT_USAGE",
     "finish",
+    "publish",
     "rerun_command",
 ]
 
@@ -40,29 +43,36 @@ def rerun_command(args: argparse.Namespace) -> str:
         words += ["--examples", str(args.examples), "--seed", str(args.seed)]
     if args.command == "run":
         words += ["--max-nodes", str(args.max_nodes), "--deep", str(args.deep)]
+        if args.shard is not None:
+            words += ["--shard", str(args.shard)]
     if args.strict:
         words.append("--strict")
     return shlex.join(words)
 
 
 def versions() -> dict[str, str]:
-    import hypothesis
-    import torch
+    """From the installed distributions: a run that never needed torch does not import it."""
+
+    def installed(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
 
     return {
         "gradtrio": __version__,
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "hypothesis": hypothesis.__version__,
+        "torch": installed("torch"),
+        "hypothesis": installed("hypothesis"),
     }
 
 
 def write_outputs(
     result: RunResult, args: argparse.Namespace, reports: list[str], exit_code: int
 ) -> list[str]:
-    """Write the run's report directory and the JSON file the arguments ask for. Every failure
-    to write is returned as a line (and listed in the JSON), never raised: the JSON is written
-    whenever it was asked for."""
+    """Write the run's report directory and the JSON and JUnit files and annotations the
+    arguments ask for. Every failure to write is returned as a line (and listed in the JSON),
+    never raised: each output is written whenever it was asked for."""
     from gradtrio.checks.report.files import new_run_directory, write_failure
 
     problems = list(result.corpus_errors)
@@ -86,18 +96,41 @@ def write_outputs(
         print(
             f"gradtrio: {len(result.failures)} failure report(s) in {report_dir}/", file=sys.stderr
         )
-    if args.json is not None:
+    if args.json is not None or args.junit_xml is not None or args.annotations is not None:
         from gradtrio.checks.report.summary import result_json
 
         data = result_json(result, reports, rerun_command(args), versions(), exit_code)
         data["report_dir"] = None if report_dir is None else str(report_dir)
-        data["output_errors"] = problems
-        try:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(data, indent=2) + "\n")
-        except OSError as exc:
-            problems.append(f"--json {str(args.json)!r}: {exc.strerror or exc}")
+        publish(data, args, problems)
     return problems
+
+
+def publish(data: dict[str, Any], args: argparse.Namespace, problems: list[str]) -> None:
+    """Write the document ``data`` as the JUnit XML and the JSON the arguments ask for (the JSON
+    last, listing every file that could not be written, ``problems`` among them) and print its
+    annotations. A file that cannot be written is added to ``problems``, never raised."""
+    if args.junit_xml is not None:
+        from gradtrio.checks.report.junit import junit_xml
+
+        _write("--junit-xml", args.junit_xml, junit_xml(data), problems)
+    if args.json is not None:
+        data["output_errors"] = problems
+        _write("--json", args.json, json.dumps(data, indent=2) + "\n", problems)
+    if args.annotations == "github":
+        from gradtrio.checks.report.annotations import github_annotations
+
+        for line in github_annotations(data):
+            print(line, flush=True)
+
+
+def _write(flag: str, path: Path, text: str, problems: list[str]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except FileExistsError as exc:  # from mkdir: a folder on the way is a file
+        problems.append(f"{flag} {str(path)!r}: {exc.filename!r} is a file, expected a folder")
+    except OSError as exc:
+        problems.append(f"{flag} {str(path)!r}: {exc.strerror or exc}")
 
 
 #: The exit code of a run stopped by a signal, as a shell reports a process it ended.

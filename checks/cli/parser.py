@@ -1,6 +1,6 @@
 """The command line's grammar: one parser with subcommands (``run``, the default, ``replay``,
-``verify-op``) and shared option groups. Light to import: ``--help`` and usage errors answer
-before anything heavy is imported."""
+``verify-op``, ``merge``) and shared option groups. Light to import: ``--help`` and usage errors
+answer before anything heavy is imported."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from gradtrio.checks.cli.options import integer_at_least, megabytes, seconds
+from gradtrio.checks.cli.options import integer_at_least, megabytes, seconds, shard
 from gradtrio.checks.defaults import (
     DEEP_MIN_DEPTH,
     DEFAULT_CORPUS,
@@ -26,7 +26,9 @@ from gradtrio import __version__
 
 __all__ = ["COMMANDS", "UsageError", "parse", "parser"]
 
-COMMANDS = ("run", "replay", "verify-op")
+COMMANDS = ("run", "replay", "verify-op", "merge")
+#: The formats of --annotations: GitHub Actions' workflow commands.
+ANNOTATIONS = ("github",)
 
 
 class UsageError(Exception):
@@ -111,9 +113,26 @@ def _sampling_options(p: argparse.ArgumentParser, *, examples: int, what: str) -
     _count(g, "--seed", least=0, default=0, metavar="S", what=seed_is)
 
 
+def _ci_options(g: argparse._ArgumentGroup) -> None:
+    """The outputs a CI system reads, written even when the run fails."""
+    g.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    g.add_argument(
+        "--junit-xml",
+        type=Path,
+        metavar="PATH",
+        help="also write the results as JUnit XML: a test case per case family and per finding",
+    )
+    g.add_argument(
+        "--annotations",
+        choices=ANNOTATIONS,
+        help="also print each finding as a CI annotation: 'github' for GitHub Actions' "
+        "::error and ::warning commands",
+    )
+
+
 def _output_options(p: argparse.ArgumentParser, *, corpus: bool) -> None:
     g = p.add_argument_group("output")
-    g.add_argument("--json", type=Path, metavar="PATH", help="also write the results as JSON")
+    _ci_options(g)
     g.add_argument(
         "--report-dir",
         type=Path,
@@ -157,6 +176,14 @@ def parser() -> argparse.ArgumentParser:
         help="stop drawing cases after this long and report what was found; shrinking the "
         "findings then gets at most as long again (default: no limit)",
     )
+    g.add_argument(
+        "--shard",
+        type=shard("--shard"),
+        metavar="I/N",
+        help="judge the I-th of N disjoint parts of the run (of its sweep, corpus, cases and "
+        "deep chains, with a seed of its own), for N CI jobs; 'gradtrio merge' joins their "
+        "JSON",
+    )
     _output_options(run, corpus=True)
     replay = sub.add_parser("replay", help="judge the engine on every case of a corpus")
     _engine_options(replay)
@@ -167,6 +194,11 @@ def parser() -> argparse.ArgumentParser:
     _engine_options(verify)
     _sampling_options(verify, examples=VERIFY_EXAMPLES, what="cases per region")
     _output_options(verify, corpus=False)
+    merge = sub.add_parser(
+        "merge", help="join the --json results of several runs of one engine (CI shards)"
+    )
+    merge.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a run's --json file")
+    _ci_options(merge.add_argument_group("output"))
     return top
 
 
@@ -175,11 +207,28 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "--version"):
         argv.insert(0, "run")
     args = parser().parse_args(argv)
-    if args.json is not None and args.json.is_dir():
-        raise UsageError(f"--json {str(args.json)!r}: is a directory, expected a file path")
-    if not args.no_report and args.report_dir.exists() and not args.report_dir.is_dir():
-        raise UsageError(f"--report-dir {str(args.report_dir)!r}: is a file, expected a directory")
+    _check_output_files(args)
+    reports = None if getattr(args, "no_report", True) else args.report_dir
+    if reports is not None and reports.exists() and not reports.is_dir():
+        raise UsageError(f"--report-dir {str(reports)!r}: is a file, expected a directory")
     corpus = getattr(args, "corpus", None)
     if corpus is not None and corpus.exists() and not corpus.is_dir():
         raise UsageError(f"--corpus {str(corpus)!r}: is a file, expected a directory")
     return args
+
+
+def _check_output_files(args: argparse.Namespace) -> None:
+    """Each output file a path of its own that is no directory, and none of merge's inputs
+    (which it would overwrite)."""
+    inputs = {path.resolve() for path in getattr(args, "files", [])}
+    seen: dict[Path, str] = {}
+    for flag, path in (("--json", args.json), ("--junit-xml", args.junit_xml)):
+        if path is None:
+            continue
+        if path.is_dir():
+            raise UsageError(f"{flag} {str(path)!r}: is a directory, expected a file path")
+        if path.resolve() in inputs:
+            raise UsageError(f"{flag} {str(path)!r}: is a file to merge, expected a new path")
+        if path.resolve() in seen:
+            raise UsageError(f"{flag} {str(path)!r}: also given to {seen[path.resolve()]}")
+        seen[path.resolve()] = flag

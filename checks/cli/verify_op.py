@@ -12,6 +12,7 @@ or fail; failures are shrunk and reported as in a full run.
 from __future__ import annotations
 
 import argparse
+import time
 from dataclasses import dataclass
 
 from gradtrio.checks.cli.commands import engine_of
@@ -103,6 +104,7 @@ def verify_main(args: argparse.Namespace) -> int:
         f"  arity {op.arity}; forms {', '.join(engine.ops[name])}; kinks {kinks}",
     ]
     total = RunResult(engine.spec, sorted(engine.ops), adapter=engine, strict=args.strict)
+    start = time.monotonic()
     swept = sweep(engine, only=name)
     total.coverage = swept.coverage
     regions = [("sweep: every band, thresholds, neighbours", swept.search)]
@@ -124,6 +126,7 @@ def verify_main(args: argparse.Namespace) -> int:
         total.search.merge(found)
         total.findings += [Finding(explain(engine, v)) for v in found.failures]
         total.note_limitations(found.failures)
+    total.elapsed_s = time.monotonic() - start
     reports = [format_verdict(v, engine=engine) for v in total.failures]
     tally = ", ".join(f"{n} {sev}" for sev, n in sorted(severity_counts(total.failures).items()))
     if total.passed and not total.failures:

@@ -1,5 +1,6 @@
-"""Presenting a run: the terminal summary and the JSON document. Each failure's report is
-formatted once and the same text goes to the terminal, the report files and the JSON."""
+"""Presenting a run: the terminal summary and the JSON document (``gradtrio.result/1``, which
+the JUnit XML, the annotations and ``gradtrio merge`` read). Each failure's report is formatted
+once and the same text goes to the terminal, the report files and the JSON."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 from gradtrio.checks.defaults import UNDECIDED_THRESHOLD
 from gradtrio.checks.judgement.outcome import Severity
+from gradtrio.checks.report.document import FORMAT
+from gradtrio.checks.report.locations import finding_location
 from gradtrio.checks.report.text import example_line, format_verdict, reproducer
-from gradtrio.checks.search.hypothesis_search import Phase, SearchResult
+from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, finding_id
 from gradtrio.checks.search.run import Finding, RunResult, severity_counts
 from gradtrio.checks.search.sweep import REGIONS, Cell, Coverage, label
 
@@ -109,7 +112,7 @@ def coverage_table(coverage: Coverage) -> list[str]:
 
 def _failure_json(finding: Finding, result: RunResult, report: str) -> dict[str, Any]:
     v = finding.verdict
-    blame = None
+    blame: dict[str, Any] = {"culprit": None, "op": None}
     if v.blame is not None:
         blame = {
             "node": None if v.blame.node is None else v.expression.name(v.blame.node),
@@ -117,6 +120,7 @@ def _failure_json(finding: Finding, result: RunResult, report: str) -> dict[str,
             "op": v.blame.op,
             "reason": v.blame.reason,
         }
+    location = finding_location(result.engine, blame["culprit"], blame["op"])
     return {
         "severity": None if v.severity is None else v.severity.value,
         "kind": None if v.kind is None else v.kind.value,
@@ -129,7 +133,10 @@ def _failure_json(finding: Finding, result: RunResult, report: str) -> dict[str,
         "engine_output": v.output,
         "example": example_line(v),
         "corpus_file": finding.origin,
-        "blame": blame,
+        "saved_as": finding.saved,
+        "finding": finding_id(v),
+        "location": location,
+        "blame": None if v.blame is None else blame,
         "oracles": {} if v.agreement is None else v.agreement.pairs(),
         "reason": v.reason,
         "limitation": None if v.limitation is None else v.limitation.text,
@@ -147,6 +154,7 @@ def result_json(
     s = result.search
     counts = severity_counts(result.failures)
     return {
+        "format": FORMAT,
         "engine": result.engine,
         "ops": result.ops,
         "unchecked": dict(sorted(result.adapter.unchecked.items())) if result.adapter else {},
@@ -156,6 +164,7 @@ def result_json(
         "versions": versions,
         "judged": s.examples,
         "passed": result.passed,
+        "too_undecided": result.too_undecided,
         "exit_code": exit_code,
         "severities": {sev.value: counts.get(sev.value, 0) for sev in Severity},
         "failures": [_failure_json(f, result, r) for f, r in zip(result.findings, reports)],
@@ -172,6 +181,7 @@ def result_json(
             "shared_fraction": _shared_fraction(s),
             "op_counts": dict(sorted(s.op_counts.items())),
             "families": {f: n for f, n in sorted(s.family_counts.items()) if n},
+            "family_seconds": {f: round(t, 3) for f, t in sorted(s.seconds.items())},
             "skipped_out_of_domain": result.skipped,
             "undecided_oracles_disagree": result.undecided,
         },

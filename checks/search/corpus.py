@@ -22,6 +22,7 @@ from typing import Any
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.judgement.outcome import Skip, Status
 from gradtrio.checks.judgement.verdict import Verdict, judge
+from gradtrio.checks.search.shard import WHOLE, Shard
 from gradtrio.strategies.case import Case, Rules
 from gradtrio.strategies.expression import Expression
 
@@ -165,12 +166,15 @@ def _publish(path: Path, text: str) -> bool:
         temporary.unlink(missing_ok=True)
 
 
-def entries(directory: Path) -> Iterator[Entry | CorpusError]:
-    """Every ``*.json`` file in ``directory`` in name order: an :class:`Entry`, or a
-    :class:`CorpusError` naming a file that cannot be used (the others still follow)."""
+def entries(directory: Path, shard: Shard = WHOLE) -> Iterator[Entry | CorpusError]:
+    """Every ``*.json`` file in ``directory`` (of a ``shard``, those whose names are its) in
+    name order: an :class:`Entry`, or a :class:`CorpusError` naming a file that cannot be used
+    (the others still follow)."""
     if not directory.is_dir():
         return
     for path in sorted(directory.glob("*.json")):
+        if not shard.takes_name(path.name):
+            continue
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 yield CorpusError(
@@ -194,11 +198,13 @@ def entries(directory: Path) -> Iterator[Entry | CorpusError]:
 
 @dataclass
 class Saved:
-    """What :func:`save_new` did: the files it wrote, those that already held a case, and the
-    error that stopped it (one line; None when it did not stop)."""
+    """What :func:`save_new` did: the files it wrote, those that already held a case, the file
+    of each case saved or held (by its place among the verdicts), and the error that stopped it
+    (one line; None when it did not stop)."""
 
     written: list[Path] = field(default_factory=list)
     held: list[Path] = field(default_factory=list)
+    files: dict[int, Path] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -206,7 +212,7 @@ def save_new(directory: Path, verdicts: Iterable[Verdict], engine: str) -> Saved
     """Save the new failing cases of a run (or of a battery item) to the corpus. A case that
     shows an engine limitation (a deep chain, a hang) is drawn again on every run: not saved."""
     saved = Saved()
-    for verdict in verdicts:
+    for k, verdict in enumerate(verdicts):
         if verdict.limitation is not None:
             continue
         try:
@@ -216,15 +222,20 @@ def save_new(directory: Path, verdicts: Iterable[Verdict], engine: str) -> Saved
             break
         if path is None:
             digest = Entry.from_verdict(verdict, engine).digest
-            saved.held.append(directory / f"case-{digest}.json")
+            path = directory / f"case-{digest}.json"
+            saved.held.append(path)
         else:
             saved.written.append(path)
+        saved.files[k] = path
     return saved
 
 
-def replay(engine: Engine, directory: Path) -> Iterator[tuple[Entry, Verdict] | CorpusError]:
-    """Judge ``engine`` on every case in the corpus, in file-name order."""
-    for item in entries(directory):
+def replay(
+    engine: Engine, directory: Path, shard: Shard = WHOLE
+) -> Iterator[tuple[Entry, Verdict] | CorpusError]:
+    """Judge ``engine`` on every case in the corpus (a ``shard``'s part of it), in file-name
+    order."""
+    for item in entries(directory, shard):
         if isinstance(item, CorpusError):
             yield item
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, HypothesisWarning
 
-__all__ = ["Phase", "SearchResult", "finding_key", "search"]
+__all__ = ["Phase", "SearchResult", "finding_id", "finding_key", "search"]
 
 
 class Phase(Enum):
@@ -48,6 +48,12 @@ class SearchResult:
     family_counts: Counter[str] = field(default_factory=Counter)
     failures: list[Verdict] = field(default_factory=list)
     cut_short: list[Phase] = field(default_factory=list)
+    seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    """Time spent judging, per family (shrinking included; drawing and minimising not)."""
+
+    def timed(self, family: str, start: float) -> None:
+        """Add the time since ``start`` (``time.monotonic()``) to ``family``'s judging."""
+        self.seconds[family] += time.monotonic() - start
 
     def count(self, case: Case, family: str | None = None) -> None:
         """Count one judged case, under ``family`` (default: the family that drew it)."""
@@ -65,6 +71,8 @@ class SearchResult:
         self.family_counts.update(other.family_counts)
         self.failures += other.failures
         self.cut_short += other.cut_short
+        for family, seconds in other.seconds.items():
+            self.seconds[family] += seconds
 
 
 def finding_key(verdict: Verdict) -> tuple[object, ...]:
@@ -73,6 +81,20 @@ def finding_key(verdict: Verdict) -> tuple[object, ...]:
     culprit = None if blame is None else (blame.culprit, blame.op)
     limitation = None if verdict.limitation is None else verdict.limitation.kind
     return (verdict.kind, verdict.severity, culprit, limitation)
+
+
+def finding_id(verdict: Verdict) -> str:
+    """:func:`finding_key` as text (``gradient/bug/op:tanh/-``), the same in every run: what
+    tells the findings of several runs' JSON apart when they are merged."""
+    return "/".join(_text(part) for part in finding_key(verdict))
+
+
+def _text(part: object) -> str:
+    if isinstance(part, tuple):
+        return ":".join(_text(p) for p in part)
+    if part is None:
+        return "-"
+    return str(part.value) if isinstance(part, Enum) else str(part)
 
 
 class _Failed(AssertionError):
@@ -116,6 +138,8 @@ def search(
     hide a bug found later.
     """
     result = SearchResult()
+    if examples < 1:  # a shard whose share of a small run is nothing (Hypothesis needs one)
+        return result
     smallest: dict[tuple[object, ...], Verdict] = {}
     start = time.monotonic()
     first_failure: list[float] = []
@@ -156,7 +180,9 @@ def search(
             result.count(case)
             on_case()
         # Once a failure is found Hypothesis only shrinks: passing cases then need no FD.
+        began = time.monotonic()
         verdict = judge(engine, case, thorough=False)
+        result.timed(case.family, began)
         if verdict.skip is not None and not shrinking:
             result.skipped[verdict.skip] += 1
         if verdict.failed:

@@ -19,7 +19,7 @@ from gradtrio.checks.defaults import (
     DEFAULT_EXAMPLES,
     DEFAULT_MAX_NODES,
     POST_SEARCH_BUDGET,
-    UNDECIDED_THRESHOLD,
+    too_undecided,
 )
 from gradtrio.checks.engines.limits import CaseTimeout
 from gradtrio.checks.engines.protocol import Engine, EngineCrash, Limitation, LimitationKind
@@ -29,6 +29,7 @@ from gradtrio.checks.search.corpus import replay, save_new
 from gradtrio.checks.search.families import deep_family, families, has_deep_chains
 from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, finding_key, search
 from gradtrio.checks.search.interrupt import Interrupt
+from gradtrio.checks.search.shard import WHOLE, Shard
 from gradtrio.checks.search.shrink import Deadline, minimise, refine
 from gradtrio.checks.search.sweep import Coverage, sweep
 from hypothesis import strategies as st
@@ -38,11 +39,12 @@ __all__ = ["Finding", "RunResult", "replay_corpus", "run", "severity_counts"]
 
 @dataclass(frozen=True)
 class Finding:
-    """A failing verdict of the run, and the corpus file it was replayed from (None when the
-    search found it)."""
+    """A failing verdict of the run, the corpus file it was replayed from (None when the
+    search found it) and the one its case was saved to (None when not saved)."""
 
     verdict: Verdict
     origin: str | None = None
+    saved: str | None = None
 
 
 @dataclass
@@ -96,7 +98,7 @@ class RunResult:
 
     @property
     def too_undecided(self) -> bool:
-        return self.examples > 0 and self.undecided / self.examples > UNDECIDED_THRESHOLD
+        return too_undecided(self.undecided, self.examples)
 
     def of_severity(self, severity: Severity) -> list[Verdict]:
         return [v for v in self.failures if v.severity is severity]
@@ -150,19 +152,22 @@ def _probed_limitations(engine: Engine) -> list[Limitation]:
 
 
 def replay_corpus(
-    result: RunResult, engine: Engine, corpus: Path
+    result: RunResult, engine: Engine, corpus: Path, shard: Shard = WHOLE
 ) -> list[tuple[Path | None, Verdict]]:
-    """Judge every case saved in ``corpus`` into ``result``: each counts as a case of the family
-    "corpus", each failure is a finding naming its file, and an unreadable file goes to
-    ``corpus_errors``. Returns every file with its verdict."""
+    """Judge every case saved in ``corpus`` (a ``shard``'s files) into ``result``: each counts
+    as a case of the family "corpus", each failure is a finding naming its file, and an
+    unreadable file goes to ``corpus_errors``. Returns every file with its verdict."""
     judged: list[tuple[Path | None, Verdict]] = []
-    for item in replay(engine, corpus):
+    began = time.monotonic()
+    for item in replay(engine, corpus, shard):
         if isinstance(item, Exception):
             result.corpus_errors.append(str(item))
             continue
         entry, verdict = item
         judged.append((entry.path, verdict))
         result.search.count(verdict.case, family="corpus")
+        result.search.timed("corpus", began)
+        began = time.monotonic()
         if verdict.failed:
             result.findings.append(Finding(verdict, str(entry.path)))
             result.note_limitations([verdict])
@@ -262,9 +267,11 @@ def run(
     note: Callable[[str], None] | None = None,
     sweep_first: bool = True,
     interrupt: Interrupt | None = None,
+    shard: Shard = WHOLE,
 ) -> RunResult:
     """Judge the sweep's cases (unless not ``sweep_first``), ``examples`` cases spread over the
-    families, then ``deep`` very deep chains.
+    families, then ``deep`` very deep chains; of a ``shard`` (:mod:`.shard`), its part of each
+    and of the corpus, with its own seed.
 
     With ``corpus`` (a directory), its saved cases are judged first and every new bug is saved
     there. ``budget`` bounds the search in seconds, and the shrinking, minimising and refining
@@ -279,6 +286,7 @@ def run(
         post_budget = min(post_budget, budget)
     shrink_budget = None if post_budget is None else post_budget / 2
     interrupt = interrupt if interrupt is not None else Interrupt()
+    examples, deep, run_seed = shard.share(examples), shard.share(deep), shard.seed(run_seed)
     settings = _Settings(
         examples, run_seed, max_nodes, deep, strict, budget, shrink_budget, interrupt
     )
@@ -286,10 +294,10 @@ def run(
     result.limitations.extend(_probed_limitations(engine))
     start = time.monotonic()
     if corpus is not None:
-        replay_corpus(result, engine, corpus)
+        replay_corpus(result, engine, corpus, shard)
     swept = SearchResult()
     if sweep_first:
-        done = sweep(engine, interrupt=interrupt)
+        done = sweep(engine, interrupt=interrupt, shard=shard)
         swept, result.coverage = done.search, done.coverage
         result.search.merge(swept)
     bar = _bar(examples + deep, progress)
@@ -306,12 +314,17 @@ def run(
     if deadline.cut and not interrupt:
         result.search.cut_short.append(Phase.MINIMISING)
     result.interrupted = interrupt.signal
-    result.findings += [Finding(explain(engine, v)) for v in new]
+    files: dict[int, Path] = {}
     if corpus is not None:
         saved = save_new(corpus, new, engine.spec)
         result.saved = [str(path) for path in saved.written]
+        files = saved.files
         if saved.error is not None:
             result.corpus_errors.append(saved.error)
+    result.findings += [
+        Finding(explain(engine, v), saved=str(files[k]) if k in files else None)
+        for k, v in enumerate(new)
+    ]
     result.elapsed_s = time.monotonic() - start
     return result
 

@@ -15,6 +15,7 @@ op, form and region, is the coverage table.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from gradtrio.checks.judgement.verdict import judge, judge_many
 from gradtrio.checks.oracles.reference.rounding import FLOAT64, FORMATS, FloatFormat
 from gradtrio.checks.search.hypothesis_search import SearchResult, finding_key
 from gradtrio.checks.search.interrupt import Interrupt
+from gradtrio.checks.search.shard import WHOLE, Shard
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.expression import KINDS, Const, Expression, Node, typed
 from gradtrio.strategies.ops import OPS, Form, Op
@@ -263,18 +265,25 @@ class SweepResult:
 
 
 def sweep(
-    engine: Engine, only: str | None = None, interrupt: Interrupt | None = None
+    engine: Engine,
+    only: str | None = None,
+    interrupt: Interrupt | None = None,
+    shard: Shard = WHOLE,
 ) -> SweepResult:
-    """Judge the sweep's cases on ``engine`` (``only`` one op of it). A batch that hangs ends
-    the sweep, its first case judged in full (the hang is the finding)."""
+    """Judge the sweep's cases on ``engine`` (``only`` one op of it; of a ``shard``, every
+    ``N``-th group of one expression). A batch that hangs ends the sweep, its first case judged
+    in full (the hang is the finding)."""
     result = SweepResult()
     found, coverage = result.search, result.coverage
     seen: set[tuple[object, ...]] = set()
     full: Counter[tuple[str, str]] = Counter()
     bugs: set[tuple[str, str]] = set()
-    for cases in sweep_cases(engine, only):
+    for k, cases in enumerate(sweep_cases(engine, only)):
+        if not shard.takes(k):
+            continue
         if interrupt:
             break
+        began = time.monotonic()
         verdicts = judge_many(engine, [case for _, case in cases])
         for (cell, case), verdict in zip(cases, verdicts, strict=True):
             found.count(case)
@@ -301,5 +310,8 @@ def sweep(
             else:
                 coverage.judged[cell] += 1
             if result.hang:
-                return result
+                break
+        found.timed("sweep", began)
+        if result.hang:
+            break
     return result
