@@ -255,3 +255,21 @@ def test_the_engine_module_is_found_without_running_it(monkeypatch, tmp_path):
     }
     assert source_location("userpkg.engine:Nope") is None
     assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "fields, name, outcome",
+    [
+        ({"too_undecided": True, "judged": 100}, "undecided cases", Failure),
+        ({"interrupted": "SIGTERM"}, "interrupted", Error),
+    ],
+    ids=["too-undecided", "interrupted"],
+)
+def test_a_run_that_fails_or_stops_without_a_finding_says_so_in_the_junit_report(
+    fields, name, outcome
+):
+    doc = {"engine": "e.py:V", "stats": {"families": {"interior": 100}}, **fields}
+    (suite,) = list(JUnitXml.fromstring(junit_xml(doc)))
+    (case,) = [c for c in suite if c.classname == "gradtrio.run"]
+    assert case.name == name and isinstance(case.result[0], outcome)
+    assert suite.tests == 2
