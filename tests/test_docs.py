@@ -79,7 +79,7 @@ def undocumented(top: argparse.ArgumentParser, reference: str) -> list[str]:
 
 def test_every_option_of_every_subcommand_has_a_reference_entry():
     top = parser()
-    assert set(subcommands(top)) == {"run", "replay", "verify-op"}
+    assert set(subcommands(top)) == {"run", "replay", "verify-op", "merge"}
     assert undocumented(top, page("reference/cli.md")) == []
 
 
