@@ -165,12 +165,16 @@ class Expression:
         """True when some node uses one operand twice (``x * x``)."""
         return any(len(n.args) == 2 and n.args[0] == n.args[1] for n in self.nodes)
 
-    def depth(self) -> int:
-        """The longest chain of op nodes from an input to the output."""
+    def levels(self) -> list[int]:
+        """Each node's longest chain of op nodes from an input (0 for the inputs)."""
         levels = [0] * self.size
         for k, node in enumerate(self.nodes, start=self.n_inputs):
             levels[k] = 1 + max(levels[i] for i in node.args)
-        return levels[self.output]
+        return levels
+
+    def depth(self) -> int:
+        """The longest chain of op nodes from an input to the output."""
+        return self.levels()[self.output]
 
     def live(self) -> list[bool]:
         """Which nodes the output depends on."""

@@ -11,11 +11,9 @@ from __future__ import annotations
 import gc
 import signal
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 
-from gradtrio.checks.cli.outputs import EXIT_HARNESS, EXIT_USAGE
+from gradtrio.checks.cli.outputs import EXIT_HARNESS, EXIT_USAGE, traceback_log
 from gradtrio.checks.cli.parser import UsageError, parse
 
 __all__ = ["console", "main"]
@@ -69,12 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def harness_failure(exc: BaseException) -> int:
-    with tempfile.NamedTemporaryFile(
-        "w", prefix="gradtrio-error-", suffix=".log", delete=False
-    ) as log:
-        traceback.print_exception(exc, file=log)
     print(
-        f"gradtrio: internal error: {type(exc).__name__}: {exc} (traceback in {log.name})",
+        f"gradtrio: internal error: {type(exc).__name__}: {exc} "
+        f"(traceback in {traceback_log(exc)})",
         file=sys.stderr,
     )
     return EXIT_HARNESS

@@ -1,6 +1,6 @@
-"""What a command leaves behind: its summary on the terminal, the report directory, the JSON
-and JUnit XML files and the CI annotations (all from one document), the command that reruns it,
-and its exit code."""
+"""What a command leaves behind: its summary on the terminal, the report directory (the failure
+reports and the run's page), the JSON and JUnit XML files and the CI annotations (all from one
+document), the command that reruns it, and its exit code."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import json
 import platform
 import shlex
 import sys
+import tempfile
+import traceback
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +29,7 @@ __all__ = [
     "finish",
     "publish",
     "rerun_command",
+    "traceback_log",
 ]
 
 EXIT_CLEAN, EXIT_BUG, EXIT_USAGE, EXIT_HARNESS = 0, 1, 2, 3
@@ -67,40 +70,70 @@ def versions() -> dict[str, str]:
     }
 
 
+def traceback_log(exc: BaseException) -> str:
+    """Write ``exc``'s traceback to a fresh log file; its path."""
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="gradtrio-error-", suffix=".log", delete=False
+    ) as log:
+        traceback.print_exception(exc, file=log)
+    return log.name
+
+
 def write_outputs(
     result: RunResult, args: argparse.Namespace, reports: list[str], exit_code: int
 ) -> list[str]:
-    """Write the run's report directory and the JSON and JUnit files and annotations the
-    arguments ask for. Every failure to write is returned as a line (and listed in the JSON),
-    never raised: each output is written whenever it was asked for."""
-    from gradtrio.checks.report.files import new_run_directory, write_failure
+    """Write the run's report directory (each failure's files, then the run's page) and the
+    JSON and JUnit files and annotations the arguments ask for. Every failure to write is
+    returned as a line (and listed in the JSON), never raised: each output is written whenever
+    it was asked for, and a page that cannot be written leaves the failure reports in place."""
+    from gradtrio.checks.report.files import new_run_directory, write_failure, write_page
 
     problems = list(result.corpus_errors)
+    rerun, run_versions = rerun_command(args), versions()
     report_dir: Path | None = None
-    if not args.no_report and result.findings:
+    page: Path | None = None
+    if not args.no_report:
+        written: list[list[Path]] = []
         try:
             report_dir = new_run_directory(args.report_dir, getattr(args, "seed", 0))
             for n, (finding, text) in enumerate(zip(result.findings, reports), start=1):
-                write_failure(
-                    report_dir,
-                    n,
-                    finding.verdict,
-                    result.adapter,
-                    origin=finding.origin,
-                    report=text,
+                written.append(
+                    write_failure(
+                        report_dir,
+                        n,
+                        finding.verdict,
+                        result.adapter,
+                        origin=finding.origin,
+                        report=text,
+                    )
                 )
         except OSError as exc:
             problems.append(f"--report-dir {str(args.report_dir)!r}: {exc.strerror or exc}")
             report_dir = None
-    if report_dir is not None:
+        if report_dir is not None:
+            try:
+                page = write_page(
+                    report_dir, result, reports, rerun, versions=run_versions, files=written
+                )
+            except OSError as exc:
+                problems.append(f"report page in {str(report_dir)!r}: {exc.strerror or exc}")
+            except Exception as exc:  # a fault of the page's own: the files and JSON stay
+                problems.append(
+                    f"report page: not written: {type(exc).__name__}: {exc} "
+                    f"(traceback in {traceback_log(exc)})"
+                )
+    if report_dir is not None and result.findings:
         print(
             f"gradtrio: {len(result.failures)} failure report(s) in {report_dir}/", file=sys.stderr
         )
+    if page is not None:
+        print(f"gradtrio: report page: {page}", file=sys.stderr)
     if args.json is not None or args.junit_xml is not None or args.annotations is not None:
         from gradtrio.checks.report.summary import result_json
 
-        data = result_json(result, reports, rerun_command(args), versions(), exit_code)
+        data = result_json(result, reports, rerun, run_versions, exit_code)
         data["report_dir"] = None if report_dir is None else str(report_dir)
+        data["report_page"] = None if page is None else str(page)
         publish(data, args, problems)
     return problems
 

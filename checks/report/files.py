@@ -1,5 +1,6 @@
 """The report directory of a run: per failure, ``failure-N.txt`` (the report), ``.py`` (the
-reproducer), ``.dot`` and, with Graphviz, ``.svg`` (the counterexample graph).
+reproducer), ``.dot`` and, with Graphviz, ``.svg`` (the counterexample graph); for the whole
+run, ``index.html`` (the page of :mod:`.page`).
 
 Each run writes into a directory of its own under the report directory
 (``<time>-seed<S>-<pid>/``) and points ``latest`` at it, so that neither a later run, a replay
@@ -10,14 +11,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.judgement.verdict import Verdict
+from gradtrio.checks.report.page import PAGE_NAME, render_page
 from gradtrio.checks.report.picture import RENDER_MAX_NODES, render, to_dot
 from gradtrio.checks.report.text import SHOWN_NODES, format_verdict, reproducer
+from gradtrio.checks.search.run import RunResult
 
-__all__ = ["new_run_directory", "write_failure"]
+__all__ = ["new_run_directory", "write_failure", "write_page"]
 
 
 def new_run_directory(base: Path, seed: int) -> Path:
@@ -74,3 +78,26 @@ def write_failure(
         if svg is not None:
             written.append(svg)
     return written
+
+
+def write_page(
+    directory: Path,
+    result: RunResult,
+    reports: Sequence[str],
+    rerun: str,
+    *,
+    versions: Mapping[str, str] | None = None,
+    files: Sequence[Sequence[Path]] = (),
+) -> Path:
+    """Write the run's page, ``index.html``, linking each finding's ``files``; return its path.
+    The page is rendered whole before anything is written."""
+    page = render_page(
+        result,
+        reports,
+        rerun,
+        versions=versions,
+        files=[[p.name for p in written] for written in files],
+    )
+    path = directory / PAGE_NAME
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -8,6 +8,7 @@ from typing import Any
 
 from gradtrio.checks.defaults import UNDECIDED_THRESHOLD
 from gradtrio.checks.judgement.outcome import Severity
+from gradtrio.checks.judgement.verdict import Verdict
 from gradtrio.checks.report.document import FORMAT
 from gradtrio.checks.report.locations import finding_location
 from gradtrio.checks.report.text import example_line, format_verdict, reproducer
@@ -15,7 +16,18 @@ from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, findin
 from gradtrio.checks.search.run import Finding, RunResult, severity_counts
 from gradtrio.checks.search.sweep import REGIONS, Cell, Coverage, label
 
-__all__ = ["result_json", "summary"]
+__all__ = [
+    "coverage_cell",
+    "coverage_rows",
+    "coverage_table",
+    "cut_short_notes",
+    "interrupted_line",
+    "outcome_line",
+    "result_json",
+    "shared_fraction",
+    "summary",
+    "tally",
+]
 
 
 def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
@@ -24,7 +36,7 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
     s = result.search
     ops = ", ".join(f"{op} {n}" for op, n in sorted(s.op_counts.items()))
     fams = ", ".join(f"{f} {n}" for f, n in sorted(s.family_counts.items()) if n)
-    shared = _shared_fraction(s)
+    shared = shared_fraction(s)
     lines = [
         f"gradtrio: {result.engine}",
         f"  cases judged: {s.examples} ({fams}) in {result.elapsed_s:.1f} s",
@@ -42,40 +54,12 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
         lines += coverage_table(result.coverage)
     for limitation in result.limitations:
         lines.append(f"  engine limitation: {limitation.text}")
-    for phase in s.cut_short:
-        if phase is Phase.INTERRUPTED:  # said below
-            continue
-        lines.append(
-            f"  note: {phase.value} was cut short by its time budget; findings may be larger"
-        )
+    lines += [f"  note: {note}" for note in cut_short_notes(result)]
     lines.append(f"  rerun: {rerun}")
-    counts = severity_counts(result.failures)
-    tally = ", ".join(
-        f"{counts[sev.value]} {sev.value}{'s' if counts[sev.value] != 1 else ''}"
-        for sev in Severity
-        if counts[sev.value]
-    )
     if result.interrupted is not None:
-        lines.append(
-            f"  INTERRUPTED by {result.interrupted}: the {s.examples} cases judged so far, "
-            f"{tally or 'no finding'} (deep chains and minimising skipped)"
-        )
-    if result.too_undecided:
-        lines.append(
-            f"  FAILED: {result.undecided} of {result.examples} cases undecided (over "
-            f"{UNDECIDED_THRESHOLD:.0%}): the reference could not decide them or the oracles "
-            "disagreed with each other, so the engine was not judged there; check that torch is "
-            "unmodified and report the cases"
-        )
-    elif result.passed and not result.failures:
-        lines.append(
-            "  PASSED: the engine agrees with the exact reference (SymPy, in Arb balls) on every "
-            "case"
-        )
-    elif result.passed:
-        lines.append(f"  PASSED with {tally} (no bug; --strict fails on these):")
-    else:
-        lines.append(f"  FAILED: {tally}, each shrunk:")
+        lines.append(f"  {interrupted_line(result)}")
+    followed = bool(result.failures) and not result.too_undecided  # by the reports
+    lines.append(f"  {outcome_line(result)}{':' if followed else ''}")
     for finding, report in zip(result.findings, reports):
         lines.append("")
         if finding.origin:
@@ -84,29 +68,90 @@ def summary(result: RunResult, rerun: str) -> tuple[str, list[str]]:
     return "\n".join(lines), reports
 
 
-def _shared_fraction(s: SearchResult) -> float:
+def tally(failures: list[Verdict]) -> str:
+    """``1 bug, 2 warnings``: the count of each severity there is."""
+    counts = severity_counts(failures)
+    return ", ".join(
+        f"{counts[sev.value]} {sev.value}{'s' if counts[sev.value] != 1 else ''}"
+        for sev in Severity
+        if counts[sev.value]
+    )
+
+
+def cut_short_notes(result: RunResult) -> list[str]:
+    """A sentence for each phase that ran out of its time budget (an interrupted run is said
+    apart: :func:`interrupted_line`)."""
+    return [
+        f"{phase.value} was cut short by its time budget; findings may be larger"
+        for phase in result.search.cut_short
+        if phase is not Phase.INTERRUPTED
+    ]
+
+
+def interrupted_line(result: RunResult) -> str:
+    """What an interrupted run judged (call only when ``result.interrupted``)."""
+    return (
+        f"INTERRUPTED by {result.interrupted}: the {result.examples} cases judged so far, "
+        f"{tally(result.failures) or 'no finding'} (deep chains and minimising skipped)"
+    )
+
+
+def outcome_line(result: RunResult) -> str:
+    """The run's outcome in a sentence: the summary's last line before the reports, the
+    report page's headline."""
+    if result.too_undecided:
+        return (
+            f"FAILED: {result.undecided} of {result.examples} cases undecided (over "
+            f"{UNDECIDED_THRESHOLD:.0%}): the reference could not decide them or the oracles "
+            "disagreed with each other, so the engine was not judged there; check that torch is "
+            "unmodified and report the cases"
+        )
+    if result.passed and not result.failures:
+        return (
+            "PASSED: the engine agrees with the exact reference (SymPy, in Arb balls) on every case"
+        )
+    if result.passed:
+        return f"PASSED with {tally(result.failures)} (no bug; --strict fails on these)"
+    return f"FAILED: {tally(result.failures)}, each shrunk"
+
+
+def shared_fraction(s: SearchResult) -> float:
     """The share of the drawn cases (not the sweep's, not the corpus's) with a shared node."""
     drawn = s.examples - s.family_counts.get("sweep", 0) - s.family_counts.get("corpus", 0)
     return s.shared / drawn if drawn > 0 else 0.0
 
 
-def coverage_table(coverage: Coverage) -> list[str]:
-    """The sweep's coverage, one row per op and form: judged of the cases in each region, a
-    ``!`` where some failed, ``-`` where the region has none."""
-    width = max((len(label(op, form)) for op, form in coverage.rows()), default=8) + 2
-    lines = [
-        "  sweep coverage (judged/cases per region; ! some failed):",
-        "    " + "".ljust(width) + "".join(region.ljust(12) for region in REGIONS),
-    ]
+def coverage_rows(coverage: Coverage) -> list[tuple[str, list[tuple[int, int, int]]]]:
+    """The sweep's coverage, one row per op and form, its name and, in each of
+    :data:`REGIONS`, the cases judged, all cases, and the failed ones."""
+    rows = []
     for op, form in coverage.rows():
         cells = []
         for region in REGIONS:
             cell = Cell(op, form, region)
-            judged = coverage.judged[cell]
-            total = judged + coverage.skipped[cell] + coverage.failed[cell]
-            mark = "!" if coverage.failed[cell] else ""
-            cells.append((f"{judged}/{total}{mark}" if total else "-").ljust(12))
-        lines.append("    " + label(op, form).ljust(width) + "".join(cells).rstrip())
+            judged, failed = coverage.judged[cell], coverage.failed[cell]
+            cells.append((judged, judged + coverage.skipped[cell] + failed, failed))
+        rows.append((label(op, form), cells))
+    return rows
+
+
+def coverage_cell(judged: int, total: int, failed: int) -> str:
+    """``12/16``: judged of the cases in one region, ``!`` where some failed, ``-`` for none."""
+    return f"{judged}/{total}{'!' if failed else ''}" if total else "-"
+
+
+def coverage_table(coverage: Coverage) -> list[str]:
+    """The sweep's coverage as text: judged of the cases in each region, a ``!`` where some
+    failed, ``-`` where the region has none."""
+    rows = coverage_rows(coverage)
+    width = max((len(name) for name, _ in rows), default=8) + 2
+    lines = [
+        "  sweep coverage (judged/cases per region; ! some failed):",
+        "    " + "".ljust(width) + "".join(region.ljust(12) for region in REGIONS),
+    ]
+    for name, cells in rows:
+        texts = [coverage_cell(*counts).ljust(12) for counts in cells]
+        lines.append("    " + name.ljust(width) + "".join(texts).rstrip())
     return lines
 
 
@@ -178,7 +223,7 @@ def result_json(
         "interrupted": result.interrupted,
         "coverage": None if result.coverage is None else result.coverage.to_dict(),
         "stats": {
-            "shared_fraction": _shared_fraction(s),
+            "shared_fraction": shared_fraction(s),
             "op_counts": dict(sorted(s.op_counts.items())),
             "families": {f: n for f, n in sorted(s.family_counts.items()) if n},
             "family_seconds": {f: round(t, 3) for f, t in sorted(s.seconds.items())},

@@ -7,12 +7,17 @@ from gradtrio.checks.defaults import DEFAULT_ENGINE
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.judgement.outcome import Kind
 from gradtrio.checks.judgement.verdict import Verdict
+from gradtrio.checks.oracles.finite_differences import FDEstimate
 from gradtrio.strategies.expression import Expression
 
 __all__ = [
+    "directional_fd",
     "example_line",
+    "expression_lines",
     "expression_text",
     "format_verdict",
+    "number_text",
+    "oracle_table",
     "reproducer",
     "symbolic_gradients",
 ]
@@ -46,8 +51,8 @@ def example_line(verdict: Verdict) -> str:
     )
 
 
-def expression_text(e: Expression) -> str:
-    """One line per the IR's ``str``, abbreviated in the middle for very long expressions."""
+def expression_lines(e: Expression) -> list[str]:
+    """``n2 = x0 * x1`` for each op node, abbreviated in the middle for very long expressions."""
     parts = [
         f"{e.name(k)} = {e.node_source(k)}"
         for k in range(e.n_inputs, e.size)
@@ -55,7 +60,12 @@ def expression_text(e: Expression) -> str:
     ]
     if len(e.nodes) > SHOWN_NODES:
         parts.insert(6, f"... {len(e.nodes) - 9:,} more nodes ...")
-    return "; ".join(parts) or e.name(e.output)
+    return parts
+
+
+def expression_text(e: Expression) -> str:
+    """One line per the IR's ``str``, abbreviated in the middle for very long expressions."""
+    return "; ".join(expression_lines(e)) or e.name(e.output)
 
 
 def symbolic_gradients(expression: Expression) -> list[str]:
@@ -70,8 +80,52 @@ def symbolic_gradients(expression: Expression) -> list[str]:
     return [f"d/d{s} = {sympy.diff(out, s)}" for s in symbols]
 
 
-def _g(x: float | None) -> str:
+def number_text(x: float | None) -> str:
+    """A number as the reports print it: every digit it has, ``-`` when unknown."""
     return "-" if x is None else f"{x:.17g}"
+
+
+def _fd_cell(f: FDEstimate) -> str:
+    return f"{f.value:.12g}±{f.error:.2g}" if f.reliable else f"(unreliable: {f.why})"
+
+
+def oracle_table(verdict: Verdict) -> list[tuple[str, list[str]]]:
+    """The rows of the oracle table, each a name and its cells (the value, then each input's
+    gradient), for what is known of the case: the engine, SymPy, PyTorch, the finite
+    differences per input (one along a direction is :func:`directional_fd`), the tolerance."""
+    n = verdict.expression.n_inputs
+    ref, torch, run = verdict.reference, verdict.torch, verdict.engine
+    rows = []
+    if run is not None:
+        rows.append(("engine", [number_text(x) for x in (run.value, *run.grads)]))
+    if ref is not None:
+        rows.append(("sympy", [number_text(float(x)) for x in (ref.value, *ref.grads)]))
+    if torch is not None:
+        rows.append(("torch", [number_text(x) for x in (torch.value, *torch.grads)]))
+    per_input = [f for f in verdict.fd if f.direction is None]
+    if per_input:
+        rows.append(("fd", ["", *(_fd_cell(f) for f in per_input)]))
+    if ref is not None:
+        bounds = (ref.value_bounds[-1], *ref.grad_bounds[:n])
+        rows.append(("tolerance", [f"{t:.3g}" for t in bounds]))
+    return rows
+
+
+def directional_fd(verdict: Verdict) -> str | None:
+    """The finite difference along a random direction u (cases of many inputs), beside the
+    engine's and SymPy's gradients projected on u; None when the estimates are per input."""
+    f = next((f for f in verdict.fd if f.direction is not None), None)
+    if f is None or f.direction is None:
+        return None
+    parts = [f"fd along a random direction u: {_fd_cell(f)}"]
+    for name, grads in (
+        ("engine", None if verdict.engine is None else verdict.engine.grads),
+        ("sympy", None if verdict.reference is None else verdict.reference.grads),
+    ):
+        if grads is not None:
+            along = sum(d * float(g) for d, g in zip(f.direction, grads))
+            parts.append(f"{name}'s gradient · u {number_text(along)}")
+    return "; ".join(parts)
 
 
 OUTPUT_LINES = 12
@@ -112,7 +166,8 @@ def format_verdict(verdict: Verdict, *, engine: Engine | None = None) -> str:
         lines.append("  mismatches (engine vs reference, |error| > tolerance):")
         for m in verdict.mismatches:
             lines.append(
-                f"    {m.what}: engine {_g(m.engine)}, expected {_g(m.expected)}, "
+                f"    {m.what}: engine {number_text(m.engine)}, "
+                f"expected {number_text(m.expected)}, "
                 f"|error| {m.error:.3g} > tolerance {m.tolerance:.3g}"
             )
     ref, torch, run = verdict.reference, verdict.torch, verdict.engine
@@ -121,26 +176,11 @@ def format_verdict(verdict: Verdict, *, engine: Engine | None = None) -> str:
             "  oracles:        value                   "
             + "  ".join(f"d/d{e.name(i)}".ljust(24) for i in range(e.n_inputs))
         )
-        rows = [
-            ("engine", run.value, run.grads),
-            ("sympy", float(ref.value), [float(g) for g in ref.grads]),
-            ("torch", torch.value, torch.grads),
-        ]
-        for name, value, grads in rows:
-            lines.append(
-                f"    {name:<12}{_g(value):<24}  " + "  ".join(_g(g).ljust(24) for g in grads)
-            )
-        if verdict.fd:
-            cells = [
-                f"{f.value:.12g}±{f.error:.2g}" if f.reliable else f"(unreliable: {f.why})"
-                for f in verdict.fd
-            ]
-            lines.append(f"    {'fd':<12}{'':<24}  " + "  ".join(c.ljust(24) for c in cells))
-        lines.append(
-            "    tolerance   "
-            + f"{ref.value_bounds[-1]:<24.3g}  "
-            + "  ".join(f"{t:<24.3g}" for t in ref.grad_bounds[: e.n_inputs])
-        )
+        for name, (value, *grads) in oracle_table(verdict):
+            lines.append(f"    {name:<12}{value:<24}  " + "  ".join(g.ljust(24) for g in grads))
+        along = directional_fd(verdict)
+        if along is not None:
+            lines.append(f"    {along}")
     if verdict.agreement is not None:
         pairs = verdict.agreement.pairs()
         lines.append(
