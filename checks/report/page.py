@@ -200,7 +200,11 @@ def render_page(
     ]
     kinds = [(k.value, sum(f.kind == k.value for f in findings)) for k in Kind]
     settings = [("engine", result.engine)]
-    settings += [(key.replace("_", " "), str(value)) for key, value in result.settings.items()]
+    settings += [
+        (key.replace("_", " "), str(value))
+        for key, value in result.settings.items()
+        if value is not None  # an unsharded run has no shard
+    ]
     settings.append(("strict", "yes" if result.strict else "no"))
     settings += [(f"{name} version", version) for name, version in (versions or {}).items()]
     loader = jinja2.PackageLoader("gradtrio.checks.report", ".")
