@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__version__ = "0.2.0"
+# The one place of the version: pyproject.toml reads it (dynamic), gradtrio --version shows it.
+__version__ = "0.3.0"
 
 # A source checkout (run from its root, or an editable install whose finder has not been asked
 # yet): the subpackages are the folders beside this one.

@@ -200,15 +200,16 @@ def test_the_engine_adapter_and_the_registry_import_no_heavy_library():
     assert done.stdout.split("\n")[-3:] == ["[]", "True True", ""], done.stdout + done.stderr
 
 
-def test_help_and_usage_errors_import_neither_torch_nor_sympy():
+def test_help_version_and_usage_errors_import_neither_torch_nor_sympy():
     probe = (
         "import sys\n"
         "from gradtrio.checks.cli import main\n"
         "codes = [main(['--examples', 'x'])]\n"
-        "try:\n    main(['run', '--help'])\nexcept SystemExit as e:\n    codes.append(e.code)\n"
+        "for argv in (['run', '--help'], ['--version']):\n"
+        "    try:\n        main(argv)\n    except SystemExit as e:\n        codes.append(e.code)\n"
         "print(codes, 'torch' in sys.modules, 'sympy' in sys.modules)"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
-    assert done.stdout.split("\n")[-2] == "[2, 0] False False", done.stdout + done.stderr
+    assert done.stdout.split("\n")[-2] == "[2, 0, 0] False False", done.stdout + done.stderr
