@@ -18,8 +18,10 @@ def cache(tmp_path, monkeypatch):
     """A cache directory of the test's own, and a table read afresh from it."""
     monkeypatch.setenv("GRADTRIO_CACHE_DIR", str(tmp_path / "cache"))
     arb_table._table.cache_clear()
+    arb_table._substituted.cache_clear()
     yield tmp_path / "cache"
     arb_table._table.cache_clear()
+    arb_table._substituted.cache_clear()
 
 
 def test_the_saved_table_is_what_sympy_derives(cache):
@@ -69,12 +71,25 @@ def test_a_replaced_row_is_derived_not_read_from_the_table(cache):
     assert arb_table.built_in_parts("pow", "right", 2.0) is None  # a substituted constant
 
 
+def test_a_substituted_constant_is_kept_once_derived(cache):
+    assert arb_table.built_in_parts("pow", "right", 1.0) is None
+    source = op_source("pow", "right", 1.0)
+    arb_table.keep_substituted("pow", "right", 1.0, source)
+    arb_table.keep_substituted("pow", "left", 2.0, op_source("pow", "left", 2.0))
+    arb_table._substituted.cache_clear()  # as a later run reads it
+    assert arb_table.built_in_parts("pow", "right", 1.0) == source
+    assert arb_table.built_in_parts("pow", "left", 2.0) == op_source("pow", "left", 2.0)
+    assert arb_table.built_in_parts("pow", "right", 2.0) is None
+
+
 JUDGE = """
 import sys
 from gradtrio.checks import judge, resolve_engine
 from gradtrio.strategies import Expression, Node
 nodes = (Node("mul", (0, 1)), Node("tanh", (2,)), Node("pow", (3,), const=1.5, side="right"))
 verdict = judge(resolve_engine(None), Expression(2, nodes), (0.3, 1.2))
+# x ** 1.0 at 0: the general form's second partial is 0 * inf, so 1.0 is substituted
+verdict = judge(resolve_engine(None), Expression(1, (Node("pow", (0,), 1.0, "right"),)), (0.0,))
 print(verdict.status.name, "sympy" in sys.modules)
 """
 
@@ -88,5 +103,5 @@ def test_a_run_that_finds_the_table_imports_no_sympy(cache):
         )
         return out.stdout.split()
 
-    assert judged() == ["PASS", "True"]  # the first derives the table
+    assert judged() == ["PASS", "True"]  # the first derives the table and the substitution
     assert judged() == ["PASS", "False"]

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from flint import arb, ctx
 from gradtrio.checks.oracles.reference.parts import NotReal, TooWide, load
-from gradtrio.checks.oracles.reference.table import built_in_parts
+from gradtrio.checks.oracles.reference.table import built_in_parts, keep_substituted
 from gradtrio.strategies.expression import Expression, Node
 from gradtrio.strategies.ops import OPS, Form
 
@@ -53,6 +53,8 @@ def _compiled(name: str, form: Form, const: float | None = None) -> _Compiled:
         from gradtrio.checks.oracles.reference.codegen import op_source
 
         source = op_source(name, form, const)
+        if const is not None:
+            keep_substituted(name, form, const, source)
     return _Compiled(load(source.text, source.constants), source.arity, source.magnitudes)
 
 

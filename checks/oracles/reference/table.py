@@ -4,7 +4,9 @@ Importing SymPy and deriving every built-in op in every form costs close to a se
 start of every run. The first run that needs them derives them all (:func:`.codegen.op_source`)
 and saves the sources in ``$GRADTRIO_CACHE_DIR`` (default ``$XDG_CACHE_HOME/gradtrio``, else
 ``~/.cache/gradtrio``); later runs read them back and import SymPy only for ops of the user's own,
-rows that replace a built-in one, and constants substituted at a removable singularity.
+and rows that replace a built-in one. A built-in op with a constant substituted (where its
+general form has a removable singularity or overflows) is derived the first time a run needs it
+and added to a second file, so later runs find that too.
 
 The file's name holds a digest of what the sources depend on (the registry's, the derivation's
 and the printer's code, the versions of SymPy and python-flint), so a change to any of them
@@ -28,7 +30,7 @@ from typing import Any
 from gradtrio.checks.oracles.reference.parts import ArbSource
 from gradtrio.strategies.ops import BUILT_IN, OPS, Form
 
-__all__ = ["built_in_parts", "cache_dir", "table_path"]
+__all__ = ["built_in_parts", "cache_dir", "keep_substituted", "table_path"]
 
 _DEPENDS_ON = (
     "gradtrio.strategies.ops",
@@ -39,11 +41,30 @@ _DEPENDS_ON = (
 
 
 def built_in_parts(name: str, form: Form, const: float | None = None) -> ArbSource | None:
-    """The saved parts of a built-in op in ``form``, or None where they must be derived (an op
-    that is not built in, a built-in name with another row registered, a constant given)."""
-    if const is not None or name not in BUILT_IN or OPS.get(name) is not BUILT_IN[name]:
+    """The saved parts of a built-in op in ``form`` (with ``const`` substituted, if given), or
+    None where they must be derived (an op that is not built in, a built-in name with another row
+    registered, a constant no run has substituted yet)."""
+    if not _built_in(name):
         return None
-    return _table().get((name, form))
+    if const is None:
+        return _table().get((name, form))
+    return _substituted().get((name, form, repr(float(const))))
+
+
+def keep_substituted(name: str, form: Form, const: float, source: ArbSource) -> None:
+    """Add the parts of a built-in op with ``const`` substituted, just derived, to the file of
+    such parts (the whole file rewritten; a concurrent run's additions may be lost and derived
+    again later, never corrupted)."""
+    if not _built_in(name):
+        return
+    kept = _substituted()
+    kept[(name, form, repr(float(const)))] = source
+    entries = [{"op": n, "form": f, "const": c, **_entry(s)} for (n, f, c), s in kept.items()]
+    _write(_substituted_path(), {"parts": entries}, "arb-substituted-*.json")
+
+
+def _built_in(name: str) -> bool:
+    return name in BUILT_IN and OPS.get(name) is BUILT_IN[name]
 
 
 def cache_dir() -> Path:
@@ -60,6 +81,11 @@ def table_path() -> Path:
     return cache_dir() / f"arb-parts-{_digest()}.json"
 
 
+def _substituted_path() -> Path:
+    return cache_dir() / f"arb-substituted-{_digest()}.json"
+
+
+@functools.cache
 def _digest() -> str:
     h = hashlib.sha256()
     for module in _DEPENDS_ON:  # found, not imported: two of them import SymPy
@@ -84,39 +110,47 @@ def _table() -> dict[tuple[str, str], ArbSource]:
     from gradtrio.checks.oracles.reference.codegen import op_source
 
     table = {key: op_source(*key) for key in _built_in_forms()}
-    _save(path, table)
+    entries = [{"op": name, "form": form, **_entry(s)} for (name, form), s in table.items()]
+    _write(path, {"parts": entries}, "arb-parts-*.json")
     return table
+
+
+@functools.cache
+def _substituted() -> dict[tuple[str, str, str], ArbSource]:
+    try:
+        data = json.loads(_substituted_path().read_text())
+        return {
+            (str(e["op"]), str(e["form"]), repr(float(e["const"]))): _source(e)
+            for e in data["parts"]
+        }
+    except (OSError, ValueError, KeyError, TypeError):  # none yet, or unreadable: start afresh
+        return {}
 
 
 def _parse(data: dict[str, Any]) -> dict[tuple[str, str], ArbSource]:
-    table = {}
-    for entry in data["parts"]:
-        constants = {str(k): (int(p), int(q)) for k, (p, q) in entry["constants"].items()}
-        magnitudes = tuple(None if m is None else float(m) for m in entry["magnitudes"])
-        source = ArbSource(str(entry["text"]), constants, int(entry["arity"]), magnitudes)
-        table[(str(entry["op"]), str(entry["form"]))] = source
+    table = {(str(entry["op"]), str(entry["form"])): _source(entry) for entry in data["parts"]}
     if set(table) != set(_built_in_forms()):
         raise ValueError("the saved table does not cover the built-in ops")
     return table
+
+
+def _entry(s: ArbSource) -> dict[str, Any]:
+    return {"text": s.text, "constants": s.constants, "arity": s.arity, "magnitudes": s.magnitudes}
+
+
+def _source(entry: dict[str, Any]) -> ArbSource:
+    constants = {str(k): (int(p), int(q)) for k, (p, q) in entry["constants"].items()}
+    magnitudes = tuple(None if m is None else float(m) for m in entry["magnitudes"])
+    return ArbSource(str(entry["text"]), constants, int(entry["arity"]), magnitudes)
 
 
 def _built_in_forms() -> list[tuple[str, Form]]:
     return [(name, form) for name, op in BUILT_IN.items() for form in op.forms]
 
 
-def _save(path: Path, table: dict[tuple[str, str], ArbSource]) -> None:
-    """Write the table whole, or not at all (a temporary file renamed over the name)."""
-    entries = [
-        {
-            "op": name,
-            "form": form,
-            "text": s.text,
-            "constants": s.constants,
-            "arity": s.arity,
-            "magnitudes": s.magnitudes,
-        }
-        for (name, form), s in table.items()
-    ]
+def _write(path: Path, data: dict[str, Any], stale: str) -> None:
+    """Write ``data`` whole, or not at all (a temporary file renamed over the name), and remove
+    the files matching ``stale`` that belong to other code or versions."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".arb-parts-", suffix=".tmp")
@@ -124,9 +158,9 @@ def _save(path: Path, table: dict[tuple[str, str], ArbSource]) -> None:
         return
     try:
         with os.fdopen(fd, "w") as out:
-            json.dump({"parts": entries}, out)
+            json.dump(data, out)
         os.replace(temporary, path)
-        for old in path.parent.glob("arb-parts-*.json"):  # tables of code since changed
+        for old in path.parent.glob(stale):  # tables of code since changed
             if old != path:
                 old.unlink(missing_ok=True)
     except OSError:
