@@ -121,7 +121,8 @@ class LibraryAdapter(LocalEngine):
     libraries that build one graph per shape (compiling ones, JAX's per-shape dispatch). An
     expression using one of ``unbatched_ops`` (ops whose batched kernels round differently
     from the single-point ones) is evaluated one point at a time, so that a batch always
-    gives what :meth:`run` gives."""
+    gives what :meth:`run` gives; so is an expression of more than ``batch_max_nodes`` op nodes
+    (where a batched graph costs the library far more to build than a point's)."""
 
     library: ClassVar[str] = ""
     documented: ClassVar[dict[tuple[str, float], str]] = {}
@@ -133,6 +134,7 @@ class LibraryAdapter(LocalEngine):
     batch_width: ClassVar[int | None] = None
     pad_batches: ClassVar[bool] = False
     unbatched_ops: ClassVar[frozenset[str]] = frozenset()
+    batch_max_nodes: ClassVar[int | None] = None
 
     def __init__(
         self, name: str, dtype: str = "float64", timeout: float | None | EllipsisType = ...
@@ -253,7 +255,10 @@ class LibraryAdapter(LocalEngine):
                 )
         out: list[EngineRun | EngineCrash] = []
         with self.time_limit(size_scale(len(expression.nodes))), _quiet():
-            if self.unbatched_ops & set(expression.ops_used()):
+            too_large = self.batch_max_nodes is not None and (
+                len(expression.nodes) > self.batch_max_nodes
+            )
+            if too_large or self.unbatched_ops & set(expression.ops_used()):
                 return [self._alone(program, point, grads) for point in given]
             width = self.batch_width or max(1, len(given))
             for start in range(0, len(given), width):
@@ -314,7 +319,8 @@ class LibraryAdapter(LocalEngine):
             raise
         except EngineFaults.caught as exc:
             where = f"{_name(expression_or_nodes, index)} = {node.op}"
-            raise EngineCrash(where, f"raised {type(exc).__name__}: {exc}", index) from exc
+            detail = f"raised {type(exc).__name__}: {exc}"
+            raise EngineCrash(where, detail, index, type(exc).__name__) from exc
 
     def _build(
         self,
@@ -400,13 +406,15 @@ def per_point(rows: Sequence[Sequence[float] | None], width: int) -> list[list[f
 
 
 def reraised(where: str, call: Callable[[], Any]) -> Any:
-    """``call()``, the library's own exceptions as :class:`EngineCrash` at ``where``."""
+    """``call()``, the library's own exceptions as :class:`EngineCrash` at ``where``, named (a
+    RecursionError on a deep graph is then a limitation, not a bug)."""
     try:
         return call()
-    except (EngineCrash, CaseTimeout, MemoryError, RecursionError):
+    except (EngineCrash, CaseTimeout, MemoryError):
         raise
     except EngineFaults.caught as exc:
-        raise EngineCrash(where, f"raised {type(exc).__name__}: {exc}") from exc
+        detail = f"raised {type(exc).__name__}: {exc}"
+        raise EngineCrash(where, detail, error=type(exc).__name__) from exc
 
 
 class ObjectGraphAdapter(LibraryAdapter):
@@ -490,7 +498,8 @@ class ObjectGraphAdapter(LibraryAdapter):
             except (CaseTimeout, MemoryError):
                 raise
             except EngineFaults.caught as exc:  # RecursionError included: a limitation, reported
-                raise EngineCrash("backward", f"raised {type(exc).__name__}: {exc}") from exc
+                detail = f"raised {type(exc).__name__}: {exc}"
+                raise EngineCrash("backward", detail, error=type(exc).__name__) from exc
         return values
 
     def _evaluate(self, program: Program, point: Sequence[float], grads: bool) -> EngineRun:
@@ -536,6 +545,10 @@ class FunctionalAdapter(LibraryAdapter):
     every node's value and gradient come from the zero-augmented one on first read."""
 
     separate_node_grads: ClassVar[bool] = False
+    node_grads_max_nodes: ClassVar[int | None] = None
+    """With ``separate_node_grads``, the most op nodes whose node gradients get their own
+    compiled function; beyond, the blame replays ops alone (no node gradient is kept) and every
+    node's value comes from the values function run uncompiled."""
 
     def array(self, x: float) -> Any:
         """An input as the library's function takes it, in the adapter's dtype."""
@@ -677,6 +690,17 @@ class FunctionalAdapter(LibraryAdapter):
         ``strict`` (read only for the blame): a failure gives None gradients, and the blame
         then replays ops alone instead."""
         count, size = width or 1, program[0] + len(program[1])
+        limit = self.node_grads_max_nodes
+        if not strict and limit is not None and len(program[1]) > limit:
+            try:
+                with _quiet():
+                    uncompiled = reraised(
+                        "forward", lambda: self.numbers(self._plain(program)(*xs))
+                    )
+            except EngineCrash:
+                uncompiled = [math.nan] * size
+            rows = per_point([_flat(v, count) for v in uncompiled], count)
+            return rows, [[None] * size] * count  # type: ignore[return-value]
         zs = self.zeros(len(program[1]), width)
         try:
             with _quiet():

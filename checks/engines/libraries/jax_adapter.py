@@ -10,7 +10,7 @@ an expression compiles once for the judged numbers; every node's value and gradi
 second compiled function (the zeros as one array there), on first read: another compiled graph
 may round differently (XLA fuses a multiply and an add into one fma, and the zeros change what
 it fuses). Batches are ``batch_width`` wide: eager JAX compiles every primitive once per shape,
-jit the whole graph."""
+jit the whole graph (one point is a scalar program, as the reproducer's)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from gradtrio.checks.engines.libraries.base import FunctionalAdapter, LibraryOp, Program, calls
-from gradtrio.checks.engines.protocol import EngineRun
+from gradtrio.checks.engines.libraries.base import FunctionalAdapter, LibraryOp, calls
 from gradtrio.strategies.expression import Expression
 
 jax.config.update("jax_enable_x64", True)
@@ -29,6 +28,14 @@ jax.config.update("jax_enable_x64", True)
 __all__ = ["JaxAdapter"]
 
 WIDTH = 64  # points per batched call: one shape, so one compilation per primitive or graph
+# Under jit, a graph beyond this many op nodes is batched point by point: XLA's compile of a
+# 64-wide program grows faster with its size than a scalar one's (measured, a tanh chain's
+# value_and_grad: 2,000 nodes 11 s and 930 MB against 8 s and 335 MB; 10,000 nodes 18 GB and
+# still compiling after 10 minutes, against 0.8 GB and 4 to 5.5 minutes).
+JIT_BATCH_NODES = 1_000
+# Nor does such a graph get its zero-augmented compiled function (every node's gradient): for
+# the 10,000-node chain it needs more than the worker's 4 GiB of address space on top of the
+# run's program (std::bad_alloc, uncaught in XLA: the worker dies of SIGABRT).
 
 
 class JaxAdapter(FunctionalAdapter):
@@ -52,6 +59,8 @@ class JaxAdapter(FunctionalAdapter):
             self.default_timeout = 60.0
             self.compiles = True
             self.separate_node_grads = True
+            self.batch_max_nodes = JIT_BATCH_NODES
+            self.node_grads_max_nodes = JIT_BATCH_NODES
         self.version = f"{jax.__version__} (jaxlib {jax.lib.__version__})"
         self.jnp_dtype = jnp.float64 if dtype == "float64" else jnp.float32
         self._constants: dict[tuple[str, tuple[int, ...]], Any] = {}
@@ -112,11 +121,6 @@ class JaxAdapter(FunctionalAdapter):
 
     def numbers(self, values: Any) -> Any:
         return jax.device_get(values)
-
-    def _evaluate(self, program: Program, point: Sequence[float], grads: bool) -> EngineRun:
-        if self.jit:  # one compiled graph per expression, whether one point or a batch
-            return self._single_via_batch(program, point, grads)
-        return super()._evaluate(program, point, grads)
 
     def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
         inputs = [expression.name(i) for i in range(expression.n_inputs)]
