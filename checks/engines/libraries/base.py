@@ -27,7 +27,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from types import EllipsisType
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar
 
 import numpy as np
 from gradtrio.checks.defaults import DEFAULT_TIMEOUT
@@ -47,8 +47,6 @@ __all__ = [
     "LibraryAdapter",
     "LibraryOp",
     "ObjectGraphAdapter",
-    "PointForward",
-    "PointRun",
     "calls",
     "methods",
 ]
@@ -56,13 +54,6 @@ __all__ = [
 Program = tuple[int, Sequence[Node]]
 """(number of inputs, op nodes): an expression without the registry's validation, so that the
 conventions of ops the registry does not have yet can be measured too."""
-
-PointRun: TypeAlias = "EngineRun | EngineCrash"
-"""What :meth:`LibraryAdapter.run_many` gives for one point: its run, or the crash of that point
-run alone."""
-
-PointForward: TypeAlias = "float | EngineCrash"
-"""What :meth:`LibraryAdapter.forward_many` gives for one point."""
 
 CACHE_SIZE = 256
 """Built (and, for compiling libraries, compiled) functions kept, one per expression: the finite
@@ -196,8 +187,9 @@ class LibraryAdapter(LocalEngine):
         there (value, input gradients, every node's value and gradient where :meth:`run` has
         them). When the batched call raises, each point is run alone, and a point that crashes
         alone has its :class:`EngineCrash` in its place (not raised); a time-out, a
-        MemoryError or a RecursionError ends the whole call. Inside one ``time_limit``: the
-        case's limit when the caller holds none."""
+        MemoryError or a RecursionError while building the graph ends the whole call, as it
+        ends :meth:`run`. Inside one ``time_limit`` (one case's, when the caller holds none:
+        a batch costs a compiling or eager library about what one point costs)."""
         return self._many(expression, points, grads=True)
 
     def forward_many(
@@ -275,7 +267,9 @@ class LibraryAdapter(LocalEngine):
         except EngineCrash:  # which point fails: each alone
             return [self._alone(program, point, grads) for point in chunk]
 
-    def _alone(self, program: Program, point: Sequence[float], grads: bool) -> PointRun:
+    def _alone(
+        self, program: Program, point: Sequence[float], grads: bool
+    ) -> EngineRun | EngineCrash:
         try:
             return self._evaluate(program, point, grads)
         except EngineCrash as crash:

@@ -10,9 +10,12 @@ expression is compiled once, ``WIDTH`` points wide, for everything: a run, a for
 same kernel, its value read) and their batches read the output and the inputs' gradients in one
 ``Tensor.stack``, as the reproducer does; every node's value and gradient (another, larger
 kernel, for the blame) only on first read. Stacking them all into the run's kernel changes what
-tinygrad fuses there, and with it the last bits of some gradients. The batched kernels are built
-with ``NOOPT``: tinygrad's loop optimisations (upcasting the points' dimension) double the
-generation time and change no number, every op being elementwise."""
+tinygrad fuses there, and with it the last bits of some gradients (10 cases in 60). From the
+third call of an expression on, ``TinyJit`` replays its kernels on the new points: no graph, no
+schedule (2 ms a call, against 10 to 25 ms). The kernels are built with ``NOOPT``: tinygrad's
+loop optimisations (upcasting the points' dimension) double the generation time and change no
+number, every op being elementwise (the tests compare every op with the reproducer's scalar
+kernels, bit for bit)."""
 
 from __future__ import annotations
 
