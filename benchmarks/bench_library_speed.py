@@ -37,7 +37,7 @@ from typing import Any
 
 from _measure import machine
 from gradtrio.checks.engines.libraries import ADAPTERS, load_adapter
-from gradtrio.checks.engines.protocol import EngineError
+from gradtrio.checks.engines.protocol import EngineCrash, EngineError
 from gradtrio.checks.engines.spec import load_engine
 from gradtrio.checks.search.families import families
 from gradtrio.checks.search.run import run
@@ -89,19 +89,27 @@ def near(point: tuple[float, ...], count: int, rng: random.Random) -> list[tuple
 def per_point(name: str, cases: int, reps: int) -> dict[str, Any]:
     """Milliseconds per point, single against batched, summed over the cases."""
     adapter = load_adapter(name)
-    drawn = draw(adapter, cases)
     rng = random.Random(0)
-    stencils = {B: [near(c.point, B, rng) for c in drawn] for B in SIZES}
-    cold = 0.0
-    for case, points in zip(drawn, stencils[8]):
+    cold, drawn, crashed = 0.0, [], 0
+    for case in draw(adapter, cases):  # the first call of each expression, compiling it
+        points = near(case.point, 8, rng)
         start = time.perf_counter()
-        adapter.run_many(case.expression, points)
+        results = adapter.run_many(case.expression, points)
         cold += time.perf_counter() - start
+        if any(isinstance(r, EngineCrash) for r in results):
+            crashed += 1  # a case the library crashes on is left out of the timings
+        else:
+            drawn.append(case)
+    stencils = {B: [near(c.point, B, rng) for c in drawn] for B in SIZES}
     for case in drawn:  # built and compiled (and, for tinygrad, captured) before timing
         for _ in range(3):
             adapter.run(case.expression, case.point)
             adapter.forward(case.expression, case.point)
-    rows: dict[str, Any] = {"cold_ms_per_expression": round(1e3 * cold / len(drawn), 2)}
+    rows: dict[str, Any] = {
+        "cold_ms_per_expression": round(1e3 * cold / (len(drawn) + crashed), 2),
+        "cases": len(drawn),
+        "crashed": crashed,
+    }
     for B in SIZES:
         t = {"run": 0.0, "run_many": 0.0, "forward": 0.0, "forward_many": 0.0}
         for case, points in zip(drawn, stencils[B]):
@@ -174,7 +182,10 @@ def main() -> int:
             if not args.no_points:
                 row["per_point_ms"] = per_point(name, args.cases, args.reps)
                 cost = row["per_point_ms"]
-                print(f"{name}: cold {cost['cold_ms_per_expression']} ms per expression")
+                print(
+                    f"{name}: {cost['cases']} cases ({cost['crashed']} more crashed), cold "
+                    f"{cost['cold_ms_per_expression']} ms per expression"
+                )
                 for B in SIZES:
                     c = cost[f"B={B}"]
                     print(
