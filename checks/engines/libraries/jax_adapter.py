@@ -4,10 +4,11 @@ computes in float32): importing this module turns it on for the process, and the
 passes float32 arrays, which Python-number constants do not promote (they are weakly typed).
 
 Eager, a run is one derivative call: the zeros are one pytree argument (a tuple, one leaf per
-node: indexing one array per node would dispatch, and compile, a slice per node). Under jit the
+node: indexing one array per node would dispatch, and compile, a slice per node; under jit the
+slices double the compile time of the node-gradient function). Under jit the
 run is the reproducer's own compiled ``value_and_grad``, and forward reads its value too, so that
 an expression compiles once for the judged numbers; every node's value and gradient come from a
-second compiled function (the zeros as one array there), on first read: another compiled graph
+second compiled function, on first read: another compiled graph
 may round differently (XLA fuses a multiply and an add into one fma, and the zeros change what
 it fuses). Batches are ``batch_width`` wide: eager JAX compiles every primitive once per shape,
 jit the whole graph (one point is a scalar program, as the reproducer's)."""
@@ -88,8 +89,6 @@ class JaxAdapter(FunctionalAdapter):
 
     def zeros(self, n_nodes: int, width: int | None) -> Any:
         shape = () if width is None else (width,)
-        if self.jit:
-            return jnp.full((n_nodes, *shape), -0.0, dtype=self.jnp_dtype)
         return (jnp.full(shape, -0.0, dtype=self.jnp_dtype),) * n_nodes
 
     def vjp(
