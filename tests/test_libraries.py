@@ -200,3 +200,209 @@ def test_hips_autograd_is_found_past_the_checkouts_autograd_folder():
     paths = dict(line.split(": ", 1) for line in done.stdout.splitlines())
     assert Path(paths["plain"]).resolve().parent == (ROOT / "autograd").resolve()
     assert Path(paths["hips"]).resolve().parent != (ROOT / "autograd").resolve()
+
+
+# -- batches: run_many / forward_many ------------------------------------------------------------
+
+from gradtrio.checks.engines.libraries.base import FunctionalAdapter  # noqa: E402
+from gradtrio.checks.engines.protocol import EngineCrash, EngineRun  # noqa: E402
+from gradtrio.strategies.ops import OPS  # noqa: E402
+
+
+def same(a, b) -> bool:
+    """The same float to the last bit (and the sign of zero); any two nans alike (their
+    payloads are no number a verdict reads)."""
+    if a is None or b is None:
+        return a is b
+    a, b = float(a), float(b)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+
+
+def same_run(a: EngineRun, b: EngineRun) -> bool:
+    return (
+        same(a.value, b.value)
+        and len(a.grads) == len(b.grads)
+        and all(map(same, a.grads, b.grads))
+        and len(a.node_grads) == len(b.node_grads)
+        and all(map(same, a.node_grads, b.node_grads))
+        and len(a.node_values) == len(b.node_values)
+        and all(map(same, a.node_values, b.node_values))
+    )
+
+
+def single_op_cases(adapter) -> list[Expression]:
+    """Every op the adapter has, in every form, once (a constant exact in float32)."""
+    out = []
+    for name, forms in sorted(adapter.ops.items()):
+        for form in forms:
+            if OPS[name].arity == 1:
+                out.append(Expression(1, (Node(name, (0,)),)))
+            elif form == "nodes":
+                out.append(Expression(2, (Node(name, (0, 1)),)))
+            else:
+                out.append(Expression(1, (Node(name, (0,), 2.5, form),)))
+    return out
+
+
+def spread(n_inputs: int, count: int, seed: int) -> list[tuple[float, ...]]:
+    """``count`` points: small, signed and wide values, a zero and a kink among them."""
+    import random
+
+    rng = random.Random(seed)
+    pick = (
+        lambda: rng.uniform(0.01, 4.0),
+        lambda: rng.uniform(-4.0, 4.0),
+        lambda: rng.uniform(-700.0, 700.0),
+        lambda: 0.0,
+    )
+    return [tuple(rng.choice(pick)() for _ in range(n_inputs)) for _ in range(count)]
+
+
+SIZES = (1, 8, 64)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_batches_equal_single_points_bit_for_bit(adapter, size):
+    # Every op, CASE and UNUSED: run_many and forward_many give, per point, what run and
+    # forward give there, every node's value and gradient included.
+    expressions = [CASE, UNUSED, *single_op_cases(adapter)]
+    for k, expression in enumerate(expressions):
+        points = spread(expression.n_inputs, size, seed=k)
+        if expression is CASE:
+            points[0] = POINT
+        many = adapter.run_many(expression, points)
+        forwards = adapter.forward_many(expression, points)
+        assert len(many) == len(forwards) == size
+        # Of a wide batch, every 8th point alone (a compiling library schedules each call).
+        for point, batched, forward in list(zip(points, many, forwards))[:: max(1, size // 8)]:
+            single = adapter.run(expression, point)
+            assert isinstance(batched, EngineRun), (expression, point, batched)
+            assert same_run(single, batched), (str(expression), point, single, batched)
+            assert same(forward, adapter.forward(expression, point)), (str(expression), point)
+
+
+def test_run_is_what_the_reproducer_prints_for_every_op(adapter):
+    # In this process (exec, not a subprocess: one compile per op, not one interpreter): the
+    # reproducer is the library's own single-point call; the run, batched or not, reads the same.
+    if adapter.library == "autograd":
+        pytest.skip("HIPS's reproducer imports autograd, which in a checkout is gradtrio's own")
+    import contextlib
+    import io
+
+    import numpy
+
+    for k, expression in enumerate(single_op_cases(adapter)):
+        for point in spread(expression.n_inputs, 3, seed=100 + k):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), numpy.errstate(all="ignore"):
+                exec(compile(adapter.reproducer(expression, point), "<reproducer>", "exec"), {})
+            lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines())
+            grads = eval(lines["grads"], {"nan": math.nan, "inf": math.inf})  # a list's repr
+            run = adapter.run(expression, point)
+            assert same(float(lines["value"]), run.value), (str(expression), point, lines, run)
+            assert all(map(same, grads, run.grads)), (str(expression), point, lines, run)
+
+
+def test_a_point_that_fails_alone_has_its_crash_in_its_place(adapter, monkeypatch):
+    # The library refusing an input of 13.0 (planted where every library takes its inputs, the
+    # one place a value can decide it under jit and TinyJit): the batched call raises, each point
+    # is run alone, and only the point at 13.0 crashes.
+    def refusing(make, values):
+        if 13.0 in list(values):
+            raise ArithmeticError("planted at 13.0")
+        return make(values)
+
+    if isinstance(adapter, FunctionalAdapter):
+        one, many = adapter.array, adapter.arrays
+        monkeypatch.setattr(adapter, "array", lambda x: refusing(lambda v: one(v[0]), [x]))
+        monkeypatch.setattr(adapter, "arrays", lambda c: refusing(many, c))
+    else:
+        one, many = adapter.leaf, adapter.batch_leaf
+        monkeypatch.setattr(adapter, "leaf", lambda x, g: refusing(lambda v: one(v[0], g), [x]))
+        monkeypatch.setattr(adapter, "batch_leaf", lambda c, g: refusing(lambda v: many(v, g), c))
+    expression = Expression(1, (Node("tanh", (0,)), Node("mul", (1, 0))))
+    results = adapter.run_many(expression, [(0.5,), (13.0,), (-2.0,)])
+    assert isinstance(results[1], EngineCrash) and "planted at 13.0" in str(results[1])
+    assert same_run(results[0], adapter.run(expression, (0.5,)))
+    assert same_run(results[2], adapter.run(expression, (-2.0,)))
+    forwards = adapter.forward_many(expression, [(0.5,), (13.0,)])
+    assert same(forwards[0], adapter.forward(expression, (0.5,)))
+    assert isinstance(forwards[1], EngineCrash)
+
+
+def test_batch_points_must_fit_the_expression(adapter):
+    with pytest.raises(ValueError, match="expected 2"):
+        adapter.run_many(CASE, [(1.0,)])
+    assert adapter.run_many(CASE, []) == [] and adapter.forward_many(CASE, []) == []
+
+
+@pytest.mark.parametrize("name", ["jax", "jax:jit", "jax:float32", "autograd"])
+def test_functional_node_gradients_come_from_one_derivative_call(name, monkeypatch):
+    adapter = adapter_for(name)
+    calls = []
+    vjp = adapter.vjp
+    monkeypatch.setattr(adapter, "vjp", lambda *a, **k: calls.append(1) or vjp(*a, **k))
+    adapter._built.clear()  # the functions are built (and jitted) again, calling vjp
+    run = adapter.run(CASE, POINT)
+    node_grads = list(run.node_grads)
+    # Eager: the run itself (input and node gradients together); jit: the reproducer's own
+    # value_and_grad, and the zero-augmented function once its node gradients are read.
+    assert len(calls) == (2 if adapter.separate_node_grads else 1)
+    assert len(node_grads) == CASE.size and node_grads[-1] == 1.0
+    for k, g in enumerate(node_grads[: CASE.n_inputs]):
+        # Under jit another compiled function: XLA fuses it otherwise, a last bit may differ.
+        if adapter.separate_node_grads:
+            assert math.isclose(g, run.grads[k], rel_tol=1e-12)
+        else:
+            assert same(g, run.grads[k])
+
+
+def test_a_deep_chain_costs_hips_what_it_costs_hips():
+    # 10,000 separate zero arguments cost HIPS time quadratic in the nodes (200 s for this
+    # chain); one vector of zeros, linear. Every node's gradient is the product of the tanh'
+    # after it.
+    import time
+
+    import numpy
+
+    adapter = adapter_for("autograd")
+    chain = Expression(1, tuple(Node("tanh", (i,)) for i in range(10_000)))
+    started = time.perf_counter()
+    run = adapter.run(chain, (0.3,))
+    assert time.perf_counter() - started < 30
+    values = numpy.asarray(run.node_values)
+    expected = numpy.cumprod((1 - values[1:] ** 2)[::-1])[::-1]  # d out / d node k, k < output
+    assert numpy.allclose(numpy.asarray(run.node_grads[:-1], dtype=float), expected, rtol=1e-12)
+    assert run.grads[0] == run.node_grads[0]
+
+
+def test_lazy_node_details_cross_a_process_boundary_as_lists():
+    # jit computes every node's value and gradient on first read; pickled (as a worker sends a
+    # run), they are plain lists.
+    import pickle
+
+    adapter = adapter_for("jax:jit")
+    run = adapter.run(CASE, POINT)
+    sent = pickle.loads(pickle.dumps(run))
+    assert type(sent.node_grads) is list and type(sent.node_values) is list
+    assert sent == run and sent.node_grads[-1] == 1.0
+
+
+def test_compiling_libraries_say_so():
+    expected = {"torch": False, "jax": False, "jax:jit": True, "autograd": False}
+    expected |= {"mygrad": False, "tinygrad": True}
+    for name, compiles in expected.items():
+        adapter = adapter_for(name)
+        assert adapter.compiles is compiles, name
+
+
+def test_a_repeated_expression_is_built_once(adapter):
+    program = (CASE.n_inputs, CASE.nodes)
+    adapter.forward(CASE, POINT)
+    if isinstance(adapter, FunctionalAdapter):
+        first = adapter.functions(program)
+        adapter.forward_many(CASE, [POINT, (0.5, 0.25)])
+        adapter.run(CASE, POINT)
+        assert adapter.functions(program) is first

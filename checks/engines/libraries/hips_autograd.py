@@ -1,5 +1,8 @@
-"""HIPS autograd (PyPI ``autograd``), functional: ``autograd.value_and_grad`` over a tuple of
-``argnum``, ops from ``autograd.numpy`` and ``autograd.scipy.special``.
+"""HIPS autograd (PyPI ``autograd``), functional: ``autograd.make_vjp`` (``value_and_grad`` for
+one point) over a tuple of ``argnum``, ops from ``autograd.numpy`` and ``autograd.scipy.special``.
+A run is one derivative call with the inputs and one NumPy vector of zeros, one per node (a
+separate argument per node would cost HIPS time quadratic in the nodes: it rebuilds the tuple of
+arguments for each one's gradient); a batch is NumPy arrays of the points' values.
 
 Its import name, ``autograd``, is also the name of this checkout's top-level engine folder: with
 the checkout's root on ``sys.path`` (its own cwd, or ``PYTHONPATH``) a plain ``import autograd``
@@ -80,6 +83,11 @@ def import_hips_autograd() -> ModuleType:
 
 class HipsAdapter(FunctionalAdapter):
     library = "autograd"
+    # NumPy raises a float64 scalar to a power with the C library's pow, an array with its SIMD
+    # one (SVML, on AVX-512 machines): a last-bit difference at about 1 point in 20, in pow and
+    # in sqrt's gradient (HIPS writes it g * 0.5 * x ** -0.5). An expression with either runs
+    # point by point, so that a batch gives what one point gives.
+    unbatched_ops = frozenset({"pow", "sqrt"})
     documented = {
         ("relu", 0.0): (
             "HIPS autograd issues 141 and 212: np.maximum splits a tie 0.5 / 0.5, so relu "
@@ -93,6 +101,8 @@ class HipsAdapter(FunctionalAdapter):
         self.autograd = import_hips_autograd()
         self.np = importlib.import_module("autograd.numpy")
         self.special = importlib.import_module("autograd.scipy.special")
+        self._getval = importlib.import_module("autograd.tracer").getval
+        self._vspace = importlib.import_module("autograd.extend").vspace
         self.version = importlib.metadata.version("autograd")
         super().__init__(name, dtype, **kw)
 
@@ -115,8 +125,28 @@ class HipsAdapter(FunctionalAdapter):
         # A NumPy scalar, not a Python float: 0.0 ** -0.5 on a Python float raises (HIPS #570).
         return numpy.float64(x)
 
-    def gradient_function(self, f: Callable[..., Any], n_args: int) -> Callable[..., Any]:
-        return self.autograd.value_and_grad(f, tuple(range(n_args)))
+    def arrays(self, column: Sequence[float]) -> Any:
+        return numpy.asarray(column, dtype=numpy.float64)
+
+    def zeros(self, n_nodes: int, width: int | None) -> Any:
+        return numpy.full((n_nodes,) if width is None else (n_nodes, width), -0.0)
+
+    def vjp(
+        self, f: Callable[..., Any], args: tuple[Any, ...], has_aux: bool
+    ) -> tuple[Any, Any, tuple[Any, ...]]:
+        # value_and_grad's own steps: the vjp, then the cotangent vspace(out).ones(). HIPS has
+        # no aux output: the node values are read off the boxes as f computes them.
+        aux: list[Any] = []
+
+        def out_only(*a: Any) -> Any:
+            if not has_aux:
+                return f(*a)
+            out, values = f(*a)
+            aux.extend(self._getval(v) for v in values)
+            return out
+
+        pullback, out = self.autograd.make_vjp(out_only, tuple(range(len(args))))(*args)
+        return out, aux if has_aux else None, pullback(self._vspace(out).ones())
 
     def reproducer(self, expression: Expression, point: Sequence[float]) -> str:
         inputs = [expression.name(i) for i in range(expression.n_inputs)]

@@ -1,6 +1,7 @@
 """MyGrad tensors as an object graph: ``mygrad.tensor`` leaves, module functions for the ops,
 ``backward()`` on the output. MyGrad keeps every intermediate's gradient, but clears gradients
-when a tensor takes part in a new operation, so they are read right after ``backward()``."""
+when a tensor takes part in a new operation, so they are read right after ``backward()``. A
+batch is 1-D tensors of the points' values; ``backward()`` of a non-scalar seeds ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import mygrad as mg
 import mygrad.nnet as nnet
+import numpy as np
 from gradtrio.checks.engines.libraries.base import (
     LibraryOp,
     ObjectGraphAdapter,
@@ -50,6 +52,21 @@ class MyGradAdapter(ObjectGraphAdapter):
     def numbers(self, values: Sequence[Any], grads: bool) -> tuple[list[float], list[float] | None]:
         node_values = [float(v.item()) for v in values]
         return node_values, [grad_or_zero(v.grad) for v in values] if grads else None
+
+    def batch_leaf(self, column: Sequence[float], grads: bool) -> Any:
+        return mg.tensor(np.asarray(column, dtype=self.np_dtype), constant=not grads)
+
+    def batch_numbers(
+        self, values: Sequence[Any], grads: bool, width: int
+    ) -> tuple[list[list[float]], list[list[float]] | None]:
+        def rows(arrays: list[Any]) -> list[list[float]]:
+            shaped = [np.broadcast_to(np.asarray(a, dtype=np.float64), (width,)) for a in arrays]
+            return np.stack(shaped).tolist()
+
+        node_values = rows([v.data for v in values])
+        if not grads:
+            return node_values, None
+        return node_values, rows([0.0 if v.grad is None else v.grad for v in values])
 
     def source_preamble(self, expression: Expression) -> list[str]:
         return ["import mygrad as mg"]

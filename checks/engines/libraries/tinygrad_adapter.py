@@ -1,27 +1,53 @@
 """tinygrad tensors as an object graph on its CPU device (``DEV=CPU``; it compiles each kernel
-with clang). Leaves are ``Tensor([x], dtype=...).reshape(())``: a Python-number ``Tensor(x)`` is
-a constant that never gets a gradient. ``backward()`` fills ``.grad`` of every float tensor in
-the graph, intermediates included. Each read compiles and runs a kernel, so every value and
-gradient is read in one batch (``Tensor.stack``)."""
+with clang). Leaves are ``Tensor([x], dtype=...).reshape(())`` in the reproducer, 1-D tensors of
+the points' values here (a Python-number ``Tensor(x)`` is a constant that never gets a
+gradient). ``backward()`` fills ``.grad`` of every float tensor in the graph, intermediates
+included.
+
+Each read schedules, generates and compiles kernels: the generation (tinygrad's own rewrites, in
+Python) costs about 0.1 s for a 20-node case, the run of a compiled kernel microseconds. So an
+expression is compiled once, ``WIDTH`` points wide, for everything: a run, a forward pass (the
+same kernel, its value read) and their batches read the output and the inputs' gradients in one
+``Tensor.stack``, as the reproducer does; every node's value and gradient (another, larger
+kernel, for the blame) only on first read. Stacking them all into the run's kernel changes what
+tinygrad fuses there, and with it the last bits of some gradients (10 cases in 60). From the
+third call of an expression on, ``TinyJit`` replays its kernels on the new points: no graph, no
+schedule (2 ms a call, against 10 to 25 ms). The kernels are built with ``NOOPT``: tinygrad's
+loop optimisations (upcasting the points' dimension) double the generation time and change no
+number, every op being elementwise (the tests compare every op with the reproducer's scalar
+kernels, bit for bit)."""
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 os.environ.setdefault("DEV", "CPU")  # before tinygrad reads it
 
 import tinygrad  # noqa: E402
 from gradtrio.checks.engines.libraries.base import (  # noqa: E402
+    Lazy,
     LibraryOp,
     ObjectGraphAdapter,
+    Program,
+    SharedResult,
+    columns,
     methods,
+    per_point,
+    reraised,
+    structure,
 )
+from gradtrio.checks.engines.protocol import EngineCrash, EngineRun  # noqa: E402
 from gradtrio.strategies.expression import Expression  # noqa: E402
-from tinygrad import Tensor, dtypes  # noqa: E402
+from tinygrad import Tensor, TinyJit, dtypes  # noqa: E402
+from tinygrad.helpers import Context  # noqa: E402
 
 __all__ = ["TinygradAdapter"]
+
+WIDTH = 64  # points per kernel: every call of an expression runs one compiled graph
+NOOPT = 1  # tinygrad's own switch: no loop optimisations (see the module docstring)
 
 
 def _version() -> str:
@@ -38,6 +64,9 @@ class TinygradAdapter(ObjectGraphAdapter):
     # Every new graph is compiled by clang, forward and backward kernels: seconds on a busy
     # machine (measured: 11 s for the first run of an 8-node case, 0.16 s after).
     default_timeout = 120.0
+    compiles = True
+    batch_width = WIDTH
+    pad_batches = True
 
     def __init__(self, name: str = "tinygrad", dtype: str = "float64", **kw: Any) -> None:
         self.version = _version()
@@ -64,16 +93,89 @@ class TinygradAdapter(ObjectGraphAdapter):
     def leaf(self, x: float, grads: bool) -> Any:
         return Tensor([x], dtype=self.tg_dtype).reshape(())
 
-    def numbers(self, values: Sequence[Any], grads: bool) -> tuple[list[float], list[float] | None]:
+    def batch_leaf(self, column: Sequence[float], grads: bool) -> Any:
+        return Tensor(list(column), dtype=self.tg_dtype)
+
+    def batch_backward(self, out: Any) -> None:
+        out.backward(out.const_like(1.0))  # what backward() of a scalar seeds
+
+    def batch_numbers(
+        self, values: Sequence[Any], grads: bool, width: int
+    ) -> tuple[list[list[float]], list[list[float]] | None]:
+        """Every node's value and gradient, one kernel (each read compiles and runs one)."""
         n = len(values)
         kept = [v.grad for v in values] if grads else []
-        batch = list(values) + [g for g in kept if g is not None]
-        numbers = [float(x) for x in Tensor.stack(*batch).numpy().tolist()]
+        batch = [v.reshape(-1).expand(width) for v in values]
+        batch += [g.reshape(-1).expand(width) for g in kept if g is not None]
+        with Context(NOOPT=NOOPT):
+            numbers = [[float(x) for x in row] for row in Tensor.stack(*batch).numpy().tolist()]
         if not grads:
             return numbers[:n], None
         found = iter(numbers[n:])
         # backward() fills every float tensor in the graph; a node it leaves None has gradient 0.
-        return numbers[:n], [0.0 if g is None else next(found) for g in kept]
+        return numbers[:n], [[0.0] * width if g is None else next(found) for g in kept]
+
+    def _evaluate(self, program: Program, point: Sequence[float], grads: bool) -> EngineRun:
+        return self._single_via_batch(program, point, grads)
+
+    def _leaves(self, program: Program, points: Sequence[Sequence[float]]) -> list[Any]:
+        rounded = [[self.rounded(x) for x in c] for c in columns(points, program[0])]
+        return [self.batch_leaf(column, True) for column in rounded]
+
+    def _step(self, program: Program) -> Callable[..., Any]:
+        """The leaves -> the output and the inputs' gradients, stacked and realized."""
+
+        def step(*leaves: Any) -> Any:
+            values = self._graph(program, list(leaves), True, self.batch_backward)
+            grads = (x.zeros_like() if x.grad is None else x.grad for x in values[: program[0]])
+            with Context(NOOPT=NOOPT):
+                return Tensor.stack(values[-1], *grads).realize()
+
+        return step
+
+    def _evaluate_many(
+        self, program: Program, points: Sequence[Sequence[float]], grads: bool
+    ) -> list[EngineRun]:
+        # Forward too runs the run's kernel: one compilation per expression, not two. TinyJit
+        # replays the kernels from the third call of an expression on: no graph, no schedule.
+        width, n_inputs = len(points), program[0]
+        key = ("step", *structure(program), width)
+        step = self.cached(key, lambda: TinyJit(self._step(program)))
+        try:
+            stacked = reraised("reading results", lambda: step(*self._leaves(program, points)))
+            out, *input_grads = stacked.numpy().tolist()
+        except BaseException:
+            self._built.pop(key, None)  # a capture cut short is not replayed
+            raise
+        if not grads:
+            return [EngineRun(float(v), [], [], []) for v in out]
+        size = n_inputs + len(program[1])
+        nodes = SharedResult(lambda: self._node_details(program, points))
+        rows = per_point(input_grads, width)
+        return [
+            EngineRun(
+                float(v),
+                [float(g) for g in row],  # type: ignore[arg-type]
+                Lazy(_pick(nodes, 1, b), size),  # type: ignore[arg-type]
+                Lazy(_pick(nodes, 0, b), size),  # type: ignore[arg-type]
+            )
+            for b, (v, row) in enumerate(zip(out, rows))
+        ]
+
+    def _node_details(
+        self, program: Program, points: Sequence[Sequence[float]]
+    ) -> tuple[list[list[float | None]], list[list[float | None]]]:
+        """Per point, every node's value and gradient: the graph built again, read in one
+        kernel; a failure gives None gradients (the blame then replays ops alone)."""
+        width, size = len(points), program[0] + len(program[1])
+        try:
+            values = self._graph(program, self._leaves(program, points), True, self.batch_backward)
+            node_values, node_grads = reraised(
+                "reading results", lambda: self.batch_numbers(values, True, width)
+            )
+        except EngineCrash:
+            return [[math.nan] * size] * width, [[None] * size] * width
+        return per_point(node_values, width), per_point(node_grads or [], width)
 
     def source_preamble(self, expression: Expression) -> list[str]:
         return [
@@ -94,3 +196,7 @@ class TinygradAdapter(ObjectGraphAdapter):
             'print("value:", float(numbers[0]))',
             'print("grads:", [float(g) for g in numbers[1:]])',
         ]
+
+
+def _pick(shared: SharedResult, which: int, point: int) -> Callable[[], list[float | None]]:
+    return lambda: shared.get()[which][point]
