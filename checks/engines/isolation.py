@@ -13,6 +13,7 @@ in time is killed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pickle
 import selectors
@@ -29,6 +30,7 @@ from gradtrio.checks.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from gradtrio.checks.engines.faults import safe_text
 from gradtrio.checks.engines.limits import CaseTimeout, size_scale
 from gradtrio.checks.engines.protocol import (
+    DEFERRED,
     CaseShare,
     EngineCrash,
     EngineError,
@@ -144,12 +146,37 @@ class IsolatedEngine:
     # -- round trips -------------------------------------------------------------------------
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
         run: EngineRun = self._call("run", (expression, point))
-        return run
+        return self.fetching(run, expression, point)
 
     def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
         """One round trip for all the points, the limit of one case times their number."""
         scale = size_scale(len(expression.nodes)) * max(1, len(points))
-        return list(self._call("run_many", (expression, [tuple(p) for p in points]), scale))
+        sent = [tuple(p) for p in points]
+        outcomes = self._call("run_many", (expression, sent), scale)
+        return [
+            self.fetching(o, expression, p) if isinstance(o, EngineRun) else o
+            for o, p in zip(outcomes, sent, strict=True)
+        ]
+
+    def node_details(
+        self, expression: Expression, point: Sequence[float]
+    ) -> tuple[list[float], list[float | None]]:
+        values, grads = self._call("node_details", (expression, tuple(point)))
+        return list(values), list(grads)
+
+    def fetching(self, run: EngineRun, expression: Expression, point: Sequence[float]) -> EngineRun:
+        """``run`` with the node details the worker left behind (:data:`DEFERRED`) fetched from
+        it when first read."""
+        if run.node_values is not DEFERRED and run.node_grads is not DEFERRED:
+            return run
+        fetched = _Fetched(lambda: self.node_details(expression, point))
+        values = fetched.view(0, expression.size) if run.node_values is DEFERRED else None
+        grads = fetched.view(1, expression.size) if run.node_grads is DEFERRED else None
+        return dataclasses.replace(
+            run,
+            node_values=run.node_values if values is None else values,  # type: ignore[arg-type]
+            node_grads=run.node_grads if grads is None else grads,
+        )
 
     def forward(self, expression: Expression, point: Sequence[float]) -> float:
         return float(self._call("forward", (expression, point)))
@@ -458,12 +485,13 @@ class _RemoteShare(CaseShare):
         self, engine: IsolatedEngine, expression: Expression, point: tuple[float, ...], scale: float
     ) -> None:
         self._done = False
+        self._engine, self._expression, self._point = engine, expression, point
         self._finish = engine.begin("run", expression, point, scale=scale)
 
     def result(self) -> EngineRun:
         self._done = True
         run: EngineRun = self._finish()
-        return run
+        return self._engine.fetching(run, self._expression, self._point)
 
     def close(self) -> None:
         """The worker's answer to a share whose result was not taken is read and dropped."""
@@ -472,3 +500,35 @@ class _RemoteShare(CaseShare):
         with contextlib.suppress(Exception):  # a dead or stopped worker is started anew
             self._finish()
         self._done = True
+
+
+class _Fetched:
+    """Node values and gradients asked of the worker once, on first read of either."""
+
+    def __init__(self, fetch: Callable[[], tuple[list[float], list[float | None]]]) -> None:
+        self._fetch = fetch
+        self._details: tuple[list[float], list[float | None]] | None = None
+
+    def part(self, index: int) -> list[Any]:
+        if self._details is None:
+            self._details = self._fetch()
+        return self._details[index]
+
+    def view(self, index: int, size: int) -> _FetchedView:
+        return _FetchedView(self, index, size)
+
+
+class _FetchedView(Sequence[Any]):
+    """One of the two lists of a :class:`_Fetched`, as a sequence."""
+
+    def __init__(self, fetched: _Fetched, index: int, size: int) -> None:
+        self._fetched, self._index, self._size = fetched, index, size
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        return self._fetched.part(self._index)[index]
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __repr__(self) -> str:
+        return repr(self._fetched.part(self._index))

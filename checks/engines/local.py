@@ -80,6 +80,12 @@ class LocalEngine:
                 outcomes.append(exc)
         return outcomes
 
+    def node_details(
+        self, expression: Expression, point: Sequence[float]
+    ) -> tuple[list[float], list[float | None]]:
+        run = self.run(expression, point)
+        return list(run.node_values), list(run.node_grads)
+
 
 class LocalShare(CaseShare):
     """A case's run on an engine in this process: it runs at :meth:`result`."""

@@ -66,6 +66,21 @@ class EngineRun:
     node_values: list[float]
 
 
+class Deferred:
+    """Stands for a run's node values or gradients that a worker did not send: a library that
+    compiles computes them with a second compiled graph, and only the blame of a failing case
+    reads them, so the harness asks for them then (:meth:`Engine.node_details`)."""
+
+    def __reduce__(self) -> str:
+        return "DEFERRED"  # one object on both sides of the pipe
+
+    def __repr__(self) -> str:
+        return "DEFERRED"
+
+
+DEFERRED = Deferred()
+
+
 class LimitationKind(Enum):
     RECURSION = "recursion"  # RecursionError on a very deep graph
     HANG = "hang"  # no result within the time limit
@@ -186,6 +201,13 @@ class Engine(Protocol):
     def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
         """:meth:`run` at every point, each outcome a run or what the engine raised there: one
         round trip for many cases (the sweep judges thousands of one-node cases)."""
+        ...
+
+    def node_details(
+        self, expression: Expression, point: Sequence[float]
+    ) -> tuple[list[float], list[float | None]]:
+        """Every node's value and gradient in the run at ``point`` (what :meth:`run` gives as
+        ``node_values`` and ``node_grads``), for the blame of a failing case."""
         ...
 
     def fd_estimates(

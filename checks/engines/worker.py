@@ -25,7 +25,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from gradtrio.checks.engines.protocol import EngineInfo, EngineRun
+from gradtrio.checks.engines.protocol import DEFERRED, EngineInfo, EngineRun
 
 if TYPE_CHECKING:
     from gradtrio.checks.engines.local import LocalEngine
@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "describe", "main"]
 
 #: The engine protocol's methods a request may call on the engine (the rest is read once).
-METHODS = frozenset({"run", "run_many", "forward", "fd_estimates", "limitations", "reproducer"})
+METHODS = frozenset(
+    {"run", "run_many", "node_details", "forward", "fd_estimates", "limitations", "reproducer"}
+)
 
 
 def describe(engine: LocalEngine) -> EngineInfo:
@@ -43,12 +45,19 @@ def describe(engine: LocalEngine) -> EngineInfo:
 
 
 def _portable(value: Any) -> Any:
-    """``value`` as it can cross to the harness: lazy gradient lists made concrete."""
+    """``value`` as it can cross to the harness: node details not computed yet stay behind
+    (:data:`DEFERRED`: the harness asks for them if the blame reads them), the rest as lists."""
     if isinstance(value, EngineRun):
-        return dataclasses.replace(value, node_grads=list(value.node_grads))
+        return dataclasses.replace(
+            value, node_grads=_sent(value.node_grads), node_values=_sent(value.node_values)
+        )
     if isinstance(value, (tuple, list)):
         return type(value)(_portable(v) for v in value)
     return value
+
+
+def _sent(items: Any) -> Any:
+    return DEFERRED if getattr(items, "pending", False) else list(items)
 
 
 def _limit_memory(megabytes: float | None) -> None:

@@ -758,6 +758,11 @@ class Lazy(Sequence):
         self._size = size
         self._items: list[Any] | None = None
 
+    @property
+    def pending(self) -> bool:
+        """Not computed yet (a worker then leaves it behind rather than compute it to send)."""
+        return self._items is None
+
     def _all(self) -> list[Any]:
         if self._items is None:
             self._items = list(self._compute())
