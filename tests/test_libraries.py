@@ -406,3 +406,22 @@ def test_a_repeated_expression_is_built_once(adapter):
         adapter.forward_many(CASE, [POINT, (0.5, 0.25)])
         adapter.run(CASE, POINT)
         assert adapter.functions(program) is first
+
+
+def test_a_library_keeps_its_own_time_limit_unless_one_is_given():
+    # The command line's --timeout, when not given, leaves a compiling library the longer
+    # limit its adapter sets (a default run's first compile of a graph takes seconds).
+    from gradtrio.checks.cli.commands import engine_of
+    from gradtrio.checks.cli.parser import parse
+    from gradtrio.checks.defaults import DEFAULT_TIMEOUT
+
+    own_limit = adapter_for("jax:jit").timeout
+    assert own_limit is not None and own_limit > DEFAULT_TIMEOUT
+    own = engine_of(parse(["run", "--engine", "jax:jit"]))
+    given = engine_of(parse(["run", "--engine", "jax:jit", "--timeout", "3"]))
+    try:
+        assert own.timeout == own_limit
+        assert given.timeout == 3.0
+    finally:
+        own.close()
+        given.close()

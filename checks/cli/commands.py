@@ -38,7 +38,7 @@ def engine_of(args: argparse.Namespace) -> Engine:
         value_attr=args.value_attr,
         grad_attr=args.grad_attr,
         backward=args.backward,
-        timeout=args.timeout,
+        **({} if args.timeout is None else {"timeout": args.timeout}),
     )
 
 

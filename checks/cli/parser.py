@@ -63,10 +63,9 @@ def _engine_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--timeout",
         type=seconds("--timeout"),
-        default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"seconds of engine time one case may take before it counts as a hang "
-        f"(default {DEFAULT_TIMEOUT:g})",
+        f"(default {DEFAULT_TIMEOUT:g}, or more where a compiling library's adapter says so)",
     )
     g.add_argument(
         "--memory-limit",

@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
+from types import EllipsisType
 from typing import Any
 
 from gradtrio.checks.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
@@ -97,28 +98,32 @@ class IsolatedEngine:
         self,
         spec: str,
         *,
-        timeout: float | None = DEFAULT_TIMEOUT,
+        timeout: float | None | EllipsisType = ...,
         memory_mb: float | None = DEFAULT_MEMORY_MB,
         ops_modules: tuple[str, ...] = (),
         load_timeout: float = 120.0,
         **overrides: Any,
     ) -> None:
-        self._worker_args = (spec, {**overrides, "timeout": timeout}, list(ops_modules), memory_mb)
+        # ``...``: the engine's own default (a compiling library's adapter allows more).
+        if not isinstance(timeout, EllipsisType):
+            overrides = {**overrides, "timeout": timeout}
+        self._worker_args = (spec, overrides, list(ops_modules), memory_mb)
         self._load_timeout = load_timeout
         self._server: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
         self._selector: selectors.BaseSelector | None = None
         self._conn: Connection | None = None
         self._pid: int | None = None
-        self.timeout = timeout
+        self.timeout: float | None = DEFAULT_TIMEOUT  # the engine's, once it has loaded
         self.case_output = ""
         self.restarts = 0
         self._output = Output()
         self._depth = 0  # nesting of time_limit(): > 0 while a case runs
         self._used = 0.0  # engine seconds the case has spent
-        self._limit = timeout  # the case's limit
         self._pending: tuple[str, float | None, float] | None = None  # a request sent
         self._info: EngineInfo = self._start()
+        self.timeout = self._info.timeout
+        self._limit = self.timeout  # the case's limit
 
     # -- what describes the engine, read when the worker started -----------------------------
     @property

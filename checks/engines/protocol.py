@@ -105,6 +105,7 @@ class EngineInfo:
     unchecked: dict[str, str]
     dtype: str
     text: str  # what ``describe()`` says
+    timeout: float | None  # seconds one case may take (None: no limit)
 
 
 def rounded_to(dtype: str, x: float) -> float:

@@ -35,8 +35,9 @@ def load_engine(
     from gradtrio.checks.engines.libraries import is_adapter_name, load_adapter
 
     if is_adapter_name(spec):
-        timeout = overrides.get("timeout")
-        return load_adapter(spec, **({} if timeout is None else {"timeout": timeout}))
+        return load_adapter(
+            spec, **({"timeout": overrides["timeout"]} if "timeout" in overrides else {})
+        )
     from gradtrio.checks.engines.value_class import ValueClassEngine
 
     return ValueClassEngine.load(spec, **overrides)

@@ -40,7 +40,12 @@ METHODS = frozenset(
 
 def describe(engine: LocalEngine) -> EngineInfo:
     return EngineInfo(
-        engine.spec, dict(engine.ops), dict(engine.unchecked), engine.dtype, engine.describe()
+        engine.spec,
+        dict(engine.ops),
+        dict(engine.unchecked),
+        engine.dtype,
+        engine.describe(),
+        engine.timeout,
     )
 
 
