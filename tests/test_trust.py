@@ -12,6 +12,7 @@ from gradtrio.checks.engines.value_class import ValueClassEngine
 from gradtrio.checks.oracles.reference.rounding import FLOAT32
 from gradtrio.checks.search.sweep import Cell, bands, sweep
 from gradtrio.strategies import Expression, Node
+from gradtrio.strategies.ops import OPS
 
 ENGINES = Path(__file__).parent / "engines"
 
@@ -210,3 +211,31 @@ def test_an_engine_without_intermediate_gradients_is_blamed_on_the_op_not_the_tr
     nodes = (Node("neg", (0,)), Node("sigmoid", (1,)), Node("sigmoid", (2,)))
     verdict = judge(e, expr(1, *nodes), (0.5,))
     assert (verdict.blame.culprit, verdict.blame.op) == (Culprit.OP, "sigmoid"), verdict.blame
+
+
+# -- subnormals flushed to zero ----------------------------------------------------------------
+
+
+def test_an_engine_that_flushes_subnormals_is_judged_at_the_zeros_it_holds():
+    flushing = engine("flushes_subnormals")
+    relu = expr(1, Node("relu", (0,)))
+    undeclared = judge(flushing, relu, (3e-320,))
+    assert undeclared.status is Status.FAIL and undeclared.severity is Severity.BUG
+    flushing.flushes_subnormals = True  # what XLA's adapter declares
+    declared = judge(flushing, relu, (3e-320,))
+    assert declared.status is Status.PASS and declared.case.point == (0.0,), declared.reason
+    for op in ("relu", "log", "tanh", "mul", "div"):
+        result = sweep(flushing, only=op)
+        assert not result.search.failures, [v.reason for v in result.search.failures]
+        if op != "log":  # log(0) is outside its domain
+            assert result.coverage.judged[Cell(op, OPS[op].forms[0], "tiny")] > 0
+
+
+def test_jax_declares_that_xla_flushes_subnormals():
+    pytest.importorskip("jax")
+    jax = load_engine("jax")
+    assert jax.flushes_subnormals
+    for op in ("relu", "log", "leaky_relu"):
+        result = sweep(jax, only=op)
+        bugs = [v.reason for v in result.search.failures if v.severity is Severity.BUG]
+        assert not bugs, bugs

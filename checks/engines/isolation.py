@@ -145,8 +145,12 @@ class IsolatedEngine:
     def describe(self) -> str:
         return f"{self._info.text}, in a worker process"
 
+    @property
+    def flushes_subnormals(self) -> bool:
+        return self._info.flushes_subnormals
+
     def rounded(self, x: float) -> float:
-        return rounded_to(self.dtype, x)
+        return rounded_to(self.dtype, x, self.flushes_subnormals)
 
     # -- round trips -------------------------------------------------------------------------
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:

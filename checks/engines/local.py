@@ -40,6 +40,7 @@ class LocalEngine:
     dtype: str = "float64"
     timeout: float | None
     time_limit: TimeLimit
+    flushes_subnormals: ClassVar[bool] = False
     case_output: ClassVar[str] = ""  # what it prints goes to the terminal, not to a report
 
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
@@ -58,7 +59,7 @@ class LocalEngine:
         return []
 
     def rounded(self, x: float) -> float:
-        return rounded_to(self.dtype, x)
+        return rounded_to(self.dtype, x, self.flushes_subnormals)
 
     def share(self, expression: Expression, point: tuple[float, ...], scale: float) -> CaseShare:
         return LocalShare(self, expression, point)

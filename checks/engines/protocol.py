@@ -10,6 +10,7 @@ an :class:`EngineRun`, an :class:`EngineCrash`, a :class:`Limitation`.
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 
 from gradtrio.checks.engines.loading import LoadError
 from gradtrio.checks.oracles.finite_differences import FDEstimate
+from gradtrio.checks.oracles.reference.rounding import FORMATS, FloatFormat
 from gradtrio.strategies.expression import Expression
 from gradtrio.strategies.ops import Form
 
@@ -32,6 +34,7 @@ __all__ = [
     "Limitation",
     "LimitationKind",
     "Outcome",
+    "format_of",
     "rounded_to",
 ]
 
@@ -106,17 +109,28 @@ class EngineInfo:
     dtype: str
     text: str  # what ``describe()`` says
     timeout: float | None  # seconds one case may take (None: no limit)
+    flushes_subnormals: bool
 
 
-def rounded_to(dtype: str, x: float) -> float:
+def rounded_to(dtype: str, x: float, flush_subnormals: bool = False) -> float:
     """``x`` as an engine of ``dtype`` ("float64" or "float32") holds it: the inputs and the
-    constants of a case go in rounded, and the oracles judge the rounded case."""
+    constants of a case go in rounded, and the oracles judge the rounded case. An engine that
+    ``flush_subnormals`` reads a subnormal operand as a zero of its sign (DAZ)."""
     if dtype == "float32":
         import numpy
 
         with numpy.errstate(over="ignore"):  # beyond float32's range: inf, as the engine holds it
-            return float(numpy.float32(x))
-    return float(x)
+            x = float(numpy.float32(x))
+    x = float(x)
+    if flush_subnormals and abs(x) < FORMATS[dtype].normal:
+        return math.copysign(0.0, x)
+    return x
+
+
+def format_of(engine: Engine) -> FloatFormat:
+    """The format ``engine`` computes in, as the reference's tolerances need it."""
+    fmt = FORMATS[engine.dtype]
+    return fmt.flushing() if engine.flushes_subnormals else fmt
 
 
 class CaseShare(ABC):
@@ -166,6 +180,12 @@ class Engine(Protocol):
 
     @property
     def timeout(self) -> float | None: ...
+
+    @property
+    def flushes_subnormals(self) -> bool:
+        """Does the engine read subnormal operands, and give subnormal results, as zero (x86's
+        DAZ and FTZ)? Then a case is judged at the point it holds, with zeros in their place."""
+        ...
 
     @property
     def case_output(self) -> str: ...

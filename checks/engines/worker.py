@@ -46,6 +46,7 @@ def describe(engine: LocalEngine) -> EngineInfo:
         engine.dtype,
         engine.describe(),
         engine.timeout,
+        engine.flushes_subnormals,
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from gradtrio.checks.engines.limits import CaseTimeout
-from gradtrio.checks.engines.protocol import Engine, EngineCrash
+from gradtrio.checks.engines.protocol import Engine, EngineCrash, format_of
 from gradtrio.checks.judgement.compare import close
 from gradtrio.checks.oracles.reference.enclose import OutOfDomain, reference
 from gradtrio.strategies.expression import Expression, Node
@@ -90,7 +90,7 @@ def wrong_in(engine: Engine, expression: Expression, point: Sequence[float]) -> 
     crash, a hang)."""
     point = tuple(engine.rounded(x) for x in point)
     try:
-        ref = reference(expression, point, dtype=engine.dtype)
+        ref = reference(expression, point, dtype=format_of(engine))
         run = engine.run(expression, point)
     except (OutOfDomain, EngineCrash, CaseTimeout, RecursionError):
         return ""

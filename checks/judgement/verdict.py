@@ -26,6 +26,7 @@ from gradtrio.checks.engines.protocol import (
     EngineRun,
     Limitation,
     LimitationKind,
+    format_of,
 )
 from gradtrio.checks.judgement.blame import (
     blame_backward,
@@ -52,7 +53,7 @@ from gradtrio.checks.judgement.severity import (
 )
 from gradtrio.checks.oracles.finite_differences import FDEstimate
 from gradtrio.checks.oracles.reference.enclose import OutOfDomain, Reference, Undecided, reference
-from gradtrio.checks.oracles.reference.rounding import FORMATS
+from gradtrio.checks.oracles.reference.rounding import FLOAT64, FORMATS, FloatFormat
 from gradtrio.checks.oracles.torch_float64 import TorchResult, torch_gradients
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import float_values, point_problem
@@ -153,7 +154,7 @@ def observe(engine: Engine, case: Case) -> Observations:
     too (PyTorch float64 and the finite differences of the engine's forward pass), which decide
     whether the reference is backed. Where they agree, the others could only confirm it: they are
     not run, and torch is not even imported by a run that never needs it."""
-    dtype = engine.dtype
+    dtype = format_of(engine)
     case, problem = _prepared(engine, case)
     if problem is not None:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
@@ -187,6 +188,8 @@ def _prepared(engine: Engine, case: Case) -> tuple[Case, str | None]:
     is no fair test there (None when it is): a node beyond the format's range is outside the
     domain, as float64's overflow is, but for an output that overflows from finite operands."""
     if engine.dtype == "float64":
+        if engine.flushes_subnormals:  # subnormal inputs and constants held as zeros
+            case = _rounded(case, engine.rounded)
         return case, point_problem(case.expression, case.point, **case.rules.to_dict())
     fmt = FORMATS[engine.dtype]
     beyond = [x for x in case.point if not abs(x) <= fmt.max]
@@ -218,7 +221,7 @@ def judge_many(engine: Engine, cases: Sequence[Case]) -> list[Verdict | None]:
         return verdicts
     for (k, case), outcome in zip(todo, outcomes, strict=True):
         try:
-            ref = reference(case.expression, case.point, dtype=engine.dtype)
+            ref = reference(case.expression, case.point, dtype=format_of(engine))
         except Undecided as exc:
             why = f"the reference cannot decide it: {str(exc).removeprefix('undecided: ')}"
             verdicts[k] = classify(Observations(case, (Skip.UNDECIDED, why)))
@@ -250,7 +253,9 @@ def observe_run(
         kink_breaks = kink_matches = False
         if value_ok and not grads_ok and ref.kink_nodes:
             kink_breaks = kink_convention_differs(engine, expression, run, ref)
-            kink_matches = kink_breaks and _explained_by_kinks(expression, point, run, engine.dtype)
+            kink_matches = kink_breaks and _explained_by_kinks(
+                expression, point, run, format_of(engine)
+            )
     except (EngineCrash, CaseTimeout, RecursionError):  # the run is what is judged; no fd then
         fd, kink_breaks, kink_matches = (), False, False
     return Observations(
@@ -520,7 +525,7 @@ def _rounded(case: Case, rounded: Callable[[float], float]) -> Case:
 
 
 def _explained_by_kinks(
-    expression: Expression, point: tuple[float, ...], run: EngineRun, dtype: str = "float64"
+    expression: Expression, point: tuple[float, ...], run: EngineRun, dtype: FloatFormat = FLOAT64
 ) -> bool:
     """Does some other choice of derivative at the kinks reproduce the engine's gradients?"""
     for choice in ("left", "right", "mean"):

@@ -3,6 +3,7 @@ binary floating-point format (float64 by default), from the reference's values a
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,8 @@ class FloatFormat:
     not a number of the format), since a quantity below the subnormal range flushes to 0 and a
     huge factor downstream can make that error visible; ``max`` the largest finite number,
     beyond which a result overflows and no error bound holds; ``floor`` a magnitude below which
-    results have lost their relative precision to underflow anyway, added to every bound.
+    results have lost their relative precision to underflow anyway, added to every bound;
+    ``normal`` the smallest positive normal number.
     """
 
     name: str
@@ -34,6 +36,13 @@ class FloatFormat:
     subnormal: float
     max: float
     floor: float
+    normal: float
+
+    def flushing(self) -> FloatFormat:
+        """The format as an evaluation that flushes subnormal operands and results to zero
+        (x86's FTZ and DAZ, which XLA sets on CPU) has it: one rounding may then be off by the
+        smallest normal number."""
+        return dataclasses.replace(self, subnormal=self.normal)
 
     def held(self, x: float) -> float:
         """``x`` (a float64 midpoint of an exact value) as far as this format's range goes: ±inf
@@ -41,9 +50,9 @@ class FloatFormat:
         return x if abs(x) <= self.max else math.copysign(math.inf, x)
 
 
-FLOAT64 = FloatFormat("float64", 2.0**-53, 5e-324, 1.7976931348623157e308, 1e-290)
+FLOAT64 = FloatFormat("float64", 2.0**-53, 5e-324, 1.7976931348623157e308, 1e-290, 2.0**-1022)
 # The floor keeps float64's distance above the smallest normal number (about 2**59 times it).
-FLOAT32 = FloatFormat("float32", 2.0**-24, 2.0**-149, 3.4028234663852886e38, 2.0**-67)
+FLOAT32 = FloatFormat("float32", 2.0**-24, 2.0**-149, 3.4028234663852886e38, 2.0**-67, 2.0**-126)
 FORMATS = {f.name: f for f in (FLOAT64, FLOAT32)}
 
 
