@@ -29,7 +29,8 @@ def _failure(adapter: Any, v: Any) -> dict[str, Any]:
         node = None if v.blame.node is None else v.expression.name(v.blame.node)
         blame = {"node": node, "op": v.blame.op, "reason": v.blame.reason}
     return {
-        "kind": v.kind,
+        "kind": v.kind.value,
+        "severity": v.severity.value,
         "reason": v.reason,
         "blame": blame,
         "expression": str(v.expression),
@@ -98,7 +99,7 @@ def main() -> int:
             results.append(bench(name, args.seeds, args.examples, args.without, args.isolated))
         except EngineError as exc:
             print(exc, file=sys.stderr)
-    text = json.dumps(results, indent=1)
+    text = json.dumps(results, indent=1, default=lambda o: getattr(o, "value", str(o)))  # enums
     if args.out == "-":
         print(text)
     else:
