@@ -51,3 +51,26 @@ def test_unchanged_micrograd_has_no_bug():
     engine = ValueClassEngine.from_class(engine_module.Value, spec="micrograd 0.1.0")
     result = run(engine, examples=200, deep=0, progress=False)
     assert not result.bugs, [v.reason for v in result.bugs]
+
+
+def test_a_bug_in_pow_shown_through_div_is_blamed_on_pow():
+    # x0 / x1 is x0 * x1 ** -1 in micrograd, whose ** takes only a number exponent.
+    engine = ValueClassEngine.from_class(
+        planted("self.grad += (other * ", "self.grad += ("), spec="micrograd, pow drops c"
+    )
+    verdict = judge(engine, Expression(2, (Node("div", (0, 1)),)), (0.5, 1.25))
+    assert verdict.is_bug
+    assert (verdict.blame.culprit, verdict.blame.op) == (Culprit.OP, "pow"), verdict.blame
+    assert "pow (used by div)" in verdict.blame.reason
+
+
+def test_a_wrong_visiting_order_shown_by_sub_alone_is_blamed_on_the_traversal():
+    # x0 - x1 is three nodes in micrograd: visited inputs-first, it is wrong alone.
+    engine = ValueClassEngine.from_class(
+        planted("        for v in reversed(topo):\n", "        for v in topo:\n"),
+        spec="micrograd, inputs first",
+    )
+    verdict = judge(engine, Expression(2, (Node("sub", (0, 1)),)), (0.5, 1.25))
+    assert verdict.is_bug
+    assert verdict.blame.culprit is Culprit.TRAVERSAL, verdict.blame
+    assert "(x0 * 3.0) * 2.0" in verdict.blame.reason

@@ -6,7 +6,10 @@ shows through others. The replays therefore only use helper ops that have passed
 an op that fails alone is checked against the primitive control ops: when a control fails alone
 too, it is the likelier culprit ("mul (used by sub)"); when every control fails the same way, the
 fault is in the backward loop that all ops go through; when another op of the same value fails
-too, the traversal loses such nodes."""
+too, the traversal loses such nodes; when a chain of two nodes of a helper that is right alone
+fails too, the traversal visits nodes in a wrong order (and the suspect is built from several).
+Where pow takes only a number exponent, ``x ** -1.0`` is the last control (micrograd's
+``a / b`` is ``a * b ** -1``)."""
 
 from __future__ import annotations
 
@@ -196,17 +199,28 @@ def _op_blame(
                 f"{reason}; so does another op whose value is {value!r}: the traversal loses "
                 "the gradient of such nodes, whatever their op",
             )
+        chain = _chain_fails(engine, node)
+        if chain:
+            return Blame(
+                k,
+                Culprit.TRAVERSAL,
+                None,
+                f"{reason}; so does {chain}, two nodes of an op that is right alone: the "
+                f"fault is in the traversal (the visiting order), which {node.op} goes through "
+                "if the engine builds it from several nodes",
+            )
     else:
         reason = f"{node.op} is right on leaves, wrong {replay.said}: {replay.expression} {why}"
     repeated = len(node.args) == 2 and node.args[0] == node.args[1]
-    verdicts = []
-    for control in _controls(engine, repeated):
+
+    def fails(control: Node) -> str:
         if control.op == node.op:
-            verdicts.append((control, why))
-            continue
+            return why
         values = [CONTROL_POINT, CONTROL_POINT / 1.2][: len(set(control.args))]
-        verdicts.append((control, same_context(engine, replay, control, values)))
-    failing = [control for control, fails in verdicts if fails]
+        return same_context(engine, replay, control, values)
+
+    verdicts = [(control, fails(control)) for control in _controls(engine, repeated)]
+    failing = [control for control, failed in verdicts if failed]
     if len(verdicts) >= 2 and len(failing) == len(verdicts):
         names = ", ".join(c.op for c in failing if c.op != node.op)
         shared = replay.kind in ("computed", "shared")
@@ -218,6 +232,8 @@ def _op_blame(
             + ("the traversal (accumulation or visiting order)" if shared else "backward itself")
             + ", not in one op",
         )
+    if not failing and _power_control(engine, repeated, node) and fails(POWER_CONTROL):
+        failing = [POWER_CONTROL]
     if failing and failing[0].op != node.op:
         culprit = failing[0].op
         return Blame(
@@ -237,6 +253,34 @@ def _value_fails(engine: Engine, node: Node, value: float) -> bool:
         return False
     doubled = Expression(1, (Node("mul", (0,), const=2.0, side="right"),))
     return bool(wrong_in(engine, doubled, (value / 2,)))
+
+
+def _chain_fails(engine: Engine, node: Node) -> str:
+    """Does a chain of two nodes of a helper that is right alone fail on leaves
+    (``(x * 3) * 2``)? Then the engine visits nodes in a wrong order, and a suspect that fails
+    alone is one the engine builds from several nodes (micrograd's ``a - b`` is ``a + b * -1``).
+    The chain as source text, or '' when it is right (or there is no such helper)."""
+    if node.op == "mul" or not helpers_of(engine).mul_const:
+        return ""
+    chain = Expression(
+        1,
+        (
+            Node("mul", (0,), const=3.0, side="right"),
+            Node("mul", (1,), const=2.0, side="right"),
+        ),
+    )
+    return "(x0 * 3.0) * 2.0" if wrong_in(engine, chain, (CONTROL_POINT,)) else ""
+
+
+#: The power an engine may build other ops from (micrograd's ``a / b`` is ``a * b ** -1``),
+#: tried last, in its constant form, when no control op fails: where the engine has no
+#: ``x ** y`` of two nodes to be a control of its own.
+POWER_CONTROL = Node("pow", (0,), const=-1.0, side="right")
+
+
+def _power_control(engine: Engine, repeated: bool, node: Node) -> bool:
+    pow_forms = engine.ops.get("pow", ())
+    return not repeated and node.op != "pow" and "right" in pow_forms and "nodes" not in pow_forms
 
 
 def _controls(engine: Engine, repeated: bool) -> list[Node]:
