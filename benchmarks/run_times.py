@@ -12,6 +12,7 @@ maximum per group.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
 from pathlib import Path
@@ -38,6 +39,11 @@ def timed(engine: Engine, seed: int) -> tuple[float, str]:
     return seconds, f"{outcome}{' (' + found + ')' if found else ''}"
 
 
+def _class_name(path: Path) -> str:
+    """The engine class a test engine file defines: ``Value``, or minitorch's ``Scalar``."""
+    return "Scalar" if re.search(r"^class Scalar\b", path.read_text(), re.M) else "Value"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
@@ -47,7 +53,7 @@ def main() -> None:
     groups: dict[str, list[tuple[str, Engine]]] = {}
     if args.only != "mutants":
         groups["test engines"] = [
-            (path.stem, load_engine(f"{path}:Value", isolated=True))
+            (path.stem, load_engine(f"{path}:{_class_name(path)}", isolated=True))
             for path in sorted(ENGINES.glob("*.py"))
             if path.stem not in SKIP
         ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from gradtrio.checks import Severity, Status
+from gradtrio.checks.engines.limits import CaseTimeout
 from gradtrio.checks.engines.spec import load_engine
 from gradtrio.checks.engines.value_class import ValueClassEngine
 from gradtrio.checks.judgement.verdict import judge_many
@@ -98,6 +99,28 @@ def test_a_hanging_engine_stops_the_sweep_with_the_hang_as_its_finding():
     found = sweep(hanging)
     assert found.hang and found.search.failures
     assert found.search.examples < 100
+
+
+def test_a_batch_that_hangs_waits_out_one_time_limit_not_one_per_point(monkeypatch):
+    # hanging_backward hangs once a tanh is in the graph: the sweep's first tanh batch must
+    # end at one limit, the hang confirmed by one case alone, and the sweep stop there.
+    hanging = load_engine(f"{ENGINES / 'hanging_backward.py'}:Value", isolated=True, timeout=0.5)
+    limits: list[str] = []
+    call = hanging._call
+
+    def counted(name, args, scale=None):
+        try:
+            return call(name, args, scale)
+        except CaseTimeout as exc:
+            limits.append(str(exc))
+            raise
+
+    monkeypatch.setattr(hanging, "_call", counted)
+    found = sweep(hanging)
+    assert found.hang
+    assert limits == ["case exceeded the 0.5 s time limit"], limits  # the batch, one limit
+    hang = next(v for v in found.search.failures if v.limitation is not None)
+    assert "tanh" in str(hang.expression)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from gradtrio.checks.engines.limits import CaseTimeout, TimeLimit
+from gradtrio.checks.engines.limits import TimeLimit
 from gradtrio.checks.engines.protocol import (
     CaseShare,
     EngineCrash,
@@ -77,8 +77,10 @@ class LocalEngine:
         for point in points:
             try:
                 outcomes.append(self.run(expression, point))
-            except (EngineCrash, CaseTimeout, RecursionError) as exc:
+            except (EngineCrash, RecursionError) as exc:
                 outcomes.append(exc)
+            # A time-out ends the batch, as it ends a run: an engine that hangs on this
+            # expression would hang at every other point too, each a whole time limit.
         return outcomes
 
     def node_details(

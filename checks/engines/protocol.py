@@ -221,7 +221,8 @@ class Engine(Protocol):
 
     def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
         """:meth:`run` at every point, each outcome a run or what the engine raised there: one
-        round trip for many cases (the sweep judges thousands of one-node cases)."""
+        round trip for many cases (the sweep judges thousands of one-node cases). A time-out
+        at any point ends the whole call (:class:`CaseTimeout`)."""
         ...
 
     def node_details(

@@ -292,8 +292,8 @@ def sweep(
                 if row in bugs or full[row] >= FULL_JUDGEMENTS:
                     coverage.failed[cell] += 1
                     continue
-                full[row] += 1
                 verdict = judge(engine, case, thorough=False)
+                full[row] += verdict.failed  # a batch past its time limit: every case alone
             if verdict.skip is not None:
                 coverage.skipped[cell] += 1
                 found.skipped[verdict.skip] += 1
