@@ -165,6 +165,7 @@ def check_op(
     fails; ``ValueError`` naming the op when it is unknown or the engine cannot check it, and
     :class:`~gradtrio.checks.EngineError` when the engine or a module cannot be loaded.
     """
+    __tracebackhide__ = True  # pytest shows the report, not this function's frame
     modules = [str(m) for m in ([ops] if isinstance(ops, (str, Path)) else ops)]
     with _registered_for_the_check():
         loaded = load_engine(engine, isolated=isolated, ops_modules=modules)
