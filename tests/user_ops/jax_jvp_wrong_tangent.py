@@ -1,6 +1,8 @@
 """SiLU, x sigmoid(x), as a ``jax.custom_jvp`` whose primal is right and whose tangent rule is
-wrong: ``OPS`` forgets the product rule (sigmoid(x) t for sigmoid(x) (1 + x (1 - sigmoid(x))) t).
+wrong: ``OPS`` forgets the product rule (sigmoid(x) t for sigmoid(x) (1 + x sigmoid(-x)) t).
 ``jax.grad`` transposes the tangent rule, so reverse mode is wrong too. ``FIXED`` is right."""
+
+import math
 
 import jax
 import sympy
@@ -16,7 +18,7 @@ def silu_wrong_tangent(x):
 def _wrong_tangent(primals, tangents):
     (x,), (t,) = primals, tangents
     s = jax.nn.sigmoid(x)
-    return x * s, s * t  # the bug: s * (1 + x * (1 - s)) * t
+    return x * s, s * t  # the bug: s * (1 + x * sigmoid(-x)) * t
 
 
 @jax.custom_jvp
@@ -28,12 +30,11 @@ def silu(x):
 def _tangent(primals, tangents):
     (x,), (t,) = primals, tangents
     s = jax.nn.sigmoid(x)
-    return x * s, s * (1 + x * (1 - s)) * t
+    # 1 - s as sigmoid(-x): 1 - s rounds to 0 long before x * (1 - s) is negligible.
+    return x * s, s * (1 + x * jax.nn.sigmoid(-x)) * t
 
 
 def _float(x):
-    import math
-
     return x / (1 + math.exp(-x)) if x > -700 else x * math.exp(x)
 
 
