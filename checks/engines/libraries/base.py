@@ -178,10 +178,9 @@ class LibraryAdapter(LocalEngine):
     # -- the user's implementations ----------------------------------------------------------
     def _add_implementations(self) -> None:
         """Every registered row with an implementation for this library joins the table, in
-        place of the library's own op of that name; a user's row that the library has neither
-        way is not checked.
-        :class:`~gradtrio.checks.engines.loading.LoadError` for an implementation that a
-        reproducer could not import."""
+        place of the library's own op of that name; a user's row that neither it nor the
+        library implements is listed as not checked. A ``LoadError`` for an implementation
+        that a reproducer could not import."""
         for name, op in OPS.items():
             implementation = op.implementations.get(self.library)
             if implementation is not None:
