@@ -5,10 +5,11 @@ The pipeline's stages are the subpackages, each importing only those below it:
 ``cli``, ``api``, ``pytest_plugin`` (the interfaces) > ``report`` > ``search`` > ``judgement`` >
 ``engines`` > ``oracles``, all above :mod:`gradtrio.strategies` and :mod:`gradtrio.autograd`.
 
-Public: :func:`check` and its failure types, :func:`judge` and :class:`Verdict`, :func:`run`,
-the engine protocol :class:`Engine`, :func:`load_engine` and :func:`resolve_engine`, the
-library adapters' base classes, and the outcome vocabulary. Run ``gradtrio --help`` for the
-command line.
+Public: :func:`check` and its failure types, :func:`check_op` (one op in every region, as
+``gradtrio verify-op``) and :class:`OpCheckFailure`, :func:`judge` and :class:`Verdict`,
+:func:`run`, the engine protocol :class:`Engine`, :func:`load_engine` and
+:func:`resolve_engine`, the library adapters' base classes, and the outcome vocabulary. Run
+``gradtrio --help`` for the command line.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ _PUBLIC = {
     "EngineCrashed": "gradtrio.checks.api",
     "ForwardMismatch": "gradtrio.checks.api",
     "GradientMismatch": "gradtrio.checks.api",
+    "OpCheckFailure": "gradtrio.checks.api",
     "check": "gradtrio.checks.api",
+    "check_op": "gradtrio.checks.api",
     "resolve_engine": "gradtrio.checks.api",
     "Engine": "gradtrio.checks.engines.protocol",
     "EngineError": "gradtrio.checks.engines.protocol",
@@ -61,6 +64,7 @@ __all__ = [
     "Limitation",
     "LimitationKind",
     "ObjectGraphAdapter",
+    "OpCheckFailure",
     "RunResult",
     "Severity",
     "Skip",
@@ -68,6 +72,7 @@ __all__ = [
     "ValueClassEngine",
     "Verdict",
     "check",
+    "check_op",
     "judge",
     "load_engine",
     "resolve_engine",
@@ -81,7 +86,9 @@ if TYPE_CHECKING:
         EngineCrashed,
         ForwardMismatch,
         GradientMismatch,
+        OpCheckFailure,
         check,
+        check_op,
         resolve_engine,
     )
     from gradtrio.checks.engines.libraries.base import (

@@ -1,27 +1,38 @@
-"""The public check: judge one case and raise a readable AssertionError when the engine is wrong.
+"""The public checks: judge one case, or one op in every region, and raise a readable
+AssertionError when the engine is wrong.
 
-Use it inside any Hypothesis test::
+Use :func:`check` inside any Hypothesis test, :func:`check_op` in any test at all::
 
     @given(cases())
     def test_my_engine(case):
         check(case, engine=MyValue)
+
+    def test_my_op():
+        check_op("logcosh", engine="torch", ops="my_ops.py")
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+import shlex
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
-from gradtrio.checks.defaults import DEFAULT_ENGINE
+from gradtrio.checks.defaults import DEFAULT_ENGINE, VERIFY_EXAMPLES
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.engines.spec import load_engine
 from gradtrio.checks.engines.value_class import ValueClassEngine
 from gradtrio.checks.judgement.outcome import Kind
 from gradtrio.checks.judgement.verdict import Verdict, judge
+from gradtrio.checks.report.op_report import op_report
 from gradtrio.checks.report.text import format_verdict
+from gradtrio.checks.search.op_check import cannot_check, check_one_op
+from gradtrio.checks.search.run import RunResult
 from gradtrio.strategies.case import Case
 from gradtrio.strategies.expression import Expression
+from gradtrio.strategies.ops import OPS
 
 __all__ = [
     "CheckFailure",
@@ -29,7 +40,9 @@ __all__ = [
     "EngineCrashed",
     "ForwardMismatch",
     "GradientMismatch",
+    "OpCheckFailure",
     "check",
+    "check_op",
     "resolve_engine",
 ]
 
@@ -37,7 +50,7 @@ __all__ = [
 class CheckFailure(AssertionError):
     """The engine disagrees with the oracles; the message is the full report."""
 
-    def __init__(self, verdict: Verdict, message: str | None = None) -> None:
+    def __init__(self, verdict: Verdict | None, message: str | None = None) -> None:
         super().__init__(message)
         self.verdict = verdict
         self._message = message
@@ -46,7 +59,7 @@ class CheckFailure(AssertionError):
         # Formatting simplifies gradients with SymPy: done only when someone reads the message,
         # not for every failing case met while shrinking.
         if self._message is None:
-            self._message = format_verdict(self.verdict)
+            self._message = "" if self.verdict is None else format_verdict(self.verdict)
         return self._message
 
 
@@ -64,6 +77,17 @@ class EngineCrashed(CheckFailure):
 
 class ConventionMismatch(CheckFailure):
     """A gradient differs only at an exact kink (e.g. relu'(0) != 0)."""
+
+
+class OpCheckFailure(CheckFailure):
+    """:func:`check_op` found the op wrong somewhere: the message is the whole report (every
+    region, every finding shrunk, blamed and with its reproducer); ``verdict`` is the first
+    failing finding and ``result`` the whole run."""
+
+    def __init__(self, result: RunResult, message: str) -> None:
+        # None when only the count of undecided cases failed the run.
+        super().__init__(result.failing[0] if result.failing else None, message)
+        self.result = result
 
 
 FAILURES: dict[Kind, type[CheckFailure]] = {
@@ -116,3 +140,66 @@ def check(
         assert verdict.kind is not None
         raise FAILURES[verdict.kind](verdict, format_verdict(verdict, engine=resolved))
     return verdict
+
+
+def check_op(
+    name: str,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    ops: str | Path | Sequence[str | Path] = (),
+    examples: int = VERIFY_EXAMPLES,
+    seed: int = 0,
+    strict: bool = False,
+    isolated: bool = True,
+) -> RunResult:
+    """Check the op ``name`` of ``engine`` (a spec: ``"torch"``, ``"jax"``,
+    ``"path/to/file.py:Value"``; default this project's engine) as ``gradtrio verify-op`` does:
+    the sweep, then ``examples`` cases in each region, alone and inside random DAGs.
+
+    ``ops`` names the modules of op rows to register (``"my_ops.py"``, ``"my_ops:ROWS"``): for
+    the check only, the registry is restored afterwards. ``isolated`` runs the engine in a
+    worker process, so that a crash or a hang of the op is a finding, not the end of the test.
+
+    Returns the run when the op passes (warnings and precision findings are in it, unless
+    ``strict``); raises :class:`OpCheckFailure`, whose message is the full report, when it
+    fails; ``ValueError`` naming the op when it is unknown or the engine cannot check it, and
+    :class:`~gradtrio.checks.EngineError` when the engine or a module cannot be loaded.
+    """
+    __tracebackhide__ = True  # pytest shows the report, not this function's frame
+    modules = [str(m) for m in ([ops] if isinstance(ops, (str, Path)) else ops)]
+    with _registered_for_the_check():
+        loaded = load_engine(engine, isolated=isolated, ops_modules=modules)
+        try:
+            problem = cannot_check(loaded, name)
+            if problem is not None:
+                raise ValueError(f"check_op: {problem}")
+            done = check_one_op(loaded, name, examples=examples, run_seed=seed, strict=strict)
+            text, _ = op_report(done, loaded, _rerun(name, engine, modules, examples, seed, strict))
+        finally:
+            stop = getattr(loaded, "shutdown", None)  # an isolated engine's worker processes
+            if stop is not None:
+                stop()
+    if not done.result.passed:
+        raise OpCheckFailure(done.result, text)
+    return done.result
+
+
+@contextlib.contextmanager
+def _registered_for_the_check() -> Iterator[None]:
+    saved = dict(OPS)
+    try:
+        yield
+    finally:
+        OPS.clear()
+        OPS.update(saved)
+
+
+def _rerun(
+    name: str, engine: str, modules: list[str], examples: int, seed: int, strict: bool
+) -> str:
+    """The command line that reruns the check."""
+    words = ["gradtrio", "verify-op", name, "--engine", engine]
+    for module in modules:
+        words += ["--ops", module]
+    words += ["--examples", str(examples), "--seed", str(seed)]
+    return shlex.join(words + (["--strict"] if strict else []))

@@ -202,11 +202,10 @@ def _item_seed(run_seed: int, name: str) -> int:
 def _load(spec: str, ops: tuple[str, ...] = (), in_process: bool = False) -> Engine:
     """The engine, in a worker process unless ``in_process``: an engine that exits, dies or
     hangs is then a finding of its case, never the end of the pytest session."""
-    from gradtrio.checks.engines.loading import LoadError, load_op_modules
+    from gradtrio.checks.engines.loading import LoadError
     from gradtrio.checks.engines.spec import load_engine
 
     try:
-        load_op_modules(ops)
         return load_engine(spec, isolated=not in_process, ops_modules=ops)
     except LoadError as exc:
         raise pytest.UsageError(f"gradtrio: {exc}") from None

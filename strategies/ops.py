@@ -13,7 +13,7 @@ import functools
 import math
 import operator
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import methodcaller
 from typing import TYPE_CHECKING, Any, Literal
@@ -130,7 +130,8 @@ class Op:
         arity: number of operands (1 or 2).
         apply: applies the op to engine values or numbers; the constant, if any, is passed in its
             place, so ``operator.sub(2.0, x)`` reaches the engine's reflected ``__rsub__``.
-        torch: the same on torch float64 tensors.
+        torch: the same on torch float64 tensors: what the PyTorch oracle runs, so never the
+            implementation under test.
         sympy: the op as a SymPy expression of its operands; every derivative the reference uses
             is derived from it by SymPy.
         float_fn: the op on Python floats (overflow gives inf), for the strategies' domain checks.
@@ -173,6 +174,11 @@ class Op:
         thresholds: values of the first operand where common formulas of the op change
             behaviour (tanh saturates, exp overflows, a naive ``exp(2x)`` overflows, sin's
             range reduction): the sweep judges the op there and just beside, both signs.
+        implementations: the user's own implementations under test, by library (``"torch"``,
+            ``"jax"``, ``"autograd"``, ``"mygrad"``, ``"tinygrad"``): each a callable on that
+            library's values (a constant operand as a Python float), such as a
+            ``torch.autograd.Function``'s ``apply``. That library's adapter checks the op
+            through it; the oracles never run it (``torch`` may not be the torch one).
     """
 
     name: str
@@ -198,6 +204,7 @@ class Op:
     )
     derivative_from_output: bool = True
     thresholds: tuple[float, ...] = ()
+    implementations: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.arity not in (1, 2):
@@ -214,6 +221,27 @@ class Op:
         ]
         if missing:
             raise ValueError(f"op {self.name!r}: no constants for form {missing[0]!r}")
+        self._check_implementations()
+
+    def _check_implementations(self) -> None:
+        if not isinstance(self.implementations, Mapping):
+            raise ValueError(
+                f"op {self.name!r}: implementations={self.implementations!r:.60}, expected a "
+                "dict of library name -> callable"
+            )
+        for library, implementation in self.implementations.items():
+            if not isinstance(library, str) or not callable(implementation):
+                raise ValueError(
+                    f"op {self.name!r}: implementations[{library!r}]={implementation!r:.60}, "
+                    "expected a library name and a callable on that library's values"
+                )
+        # ``==``: a Function's ``apply`` is a new bound method at every attribute access.
+        if self.implementations.get("torch") == self.torch:
+            raise ValueError(
+                f"op {self.name!r}: its torch oracle is its torch implementation under test, "
+                "which would be judged by itself; give torch= a form built from torch's own "
+                "ops, or leave it out (the SymPy form on tensors)"
+            )
 
     @property
     def forms(self) -> tuple[Form, ...]:
@@ -406,6 +434,15 @@ def _tensor_method_or_sympy(name: str, sympy_form: Callable[[Any], Any]) -> Call
     return apply
 
 
+# SymPy's functions that torch has under the same name (the rest would be math's, on floats,
+# which would cut the tensor out of PyTorch's graph).
+_TORCH_FUNCTIONS = (
+    *("exp", "expm1", "log", "log1p", "sqrt", "erf", "erfc"),
+    *("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh"),
+    "atanh",
+)
+
+
 @functools.cache
 def _sympy_on_tensors(sympy_form: Callable[..., Any]) -> Callable[..., Any]:
     """The SymPy form as a function of torch tensors (for rows of the user's own ops, so that
@@ -414,10 +451,8 @@ def _sympy_on_tensors(sympy_form: Callable[..., Any]) -> Callable[..., Any]:
 
     torch = _torch()
     a = sympy.Symbol("a", real=True)
-    functions = {
-        name: getattr(torch, name) for name in ("exp", "log", "tanh", "sin", "cos", "sqrt")
-    }
-    functions |= {"Abs": torch.abs, "log1p": torch.log1p}
+    functions = {name: getattr(torch, name) for name in _TORCH_FUNCTIONS}
+    functions |= {"Abs": torch.abs, "sign": torch.sign}
     return sympy.lambdify([a], sympy_form(a), modules=[functions, "math"])
 
 

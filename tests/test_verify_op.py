@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from gradtrio.checks.cli import main
-from gradtrio.checks.cli.verify_op import verify
 from gradtrio.checks.engines.value_class import ValueClassEngine
+from gradtrio.checks.search.op_check import verify
 
 ENGINES = Path(__file__).parent / "engines"
 ROOT = Path(__file__).parent.parent

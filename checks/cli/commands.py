@@ -26,10 +26,8 @@ INTERRUPT = Interrupt()
 
 def engine_of(args: argparse.Namespace) -> Engine:
     """The engine the arguments name, with the op rows of their ``--ops`` registered."""
-    from gradtrio.checks.engines.loading import load_op_modules
     from gradtrio.checks.engines.spec import load_engine
 
-    load_op_modules(args.ops)
     return load_engine(
         args.engine,
         isolated=not args.in_process,

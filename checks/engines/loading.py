@@ -1,11 +1,13 @@
 """Loading what the user names: an engine class (``package.module:Class`` or
 ``path/to/file.py:Class``), a module of op rows (``--ops``), and objects registered through entry
-points. Every failure is one line for the user (:class:`LoadError`), whatever the user's code
-raised while importing."""
+points; and the way back, the import lines of a loaded object, for reproducers that run alone.
+Every failure is one line for the user (:class:`LoadError`), whatever the user's code raised
+while importing."""
 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -14,7 +16,17 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["LoadError", "entry_point_objects", "load_object", "load_op_modules"]
+__all__ = [
+    "LoadError",
+    "entry_point_objects",
+    "import_line",
+    "import_path",
+    "load_object",
+    "load_op_modules",
+]
+
+_FROM_FILE = "_gradtrio_user_"
+"""The prefix of the module name a file loaded by path gets (its ``__module__`` in objects)."""
 
 
 class LoadError(Exception):
@@ -24,7 +36,7 @@ class LoadError(Exception):
 def _module_from_file(path: Path, what: str, spec: str) -> ModuleType:
     if not path.is_file():
         raise LoadError(f"{what} {spec!r}: no such file {str(path)!r}")
-    name = f"_gradtrio_user_{path.stem}_{abs(hash(str(path.resolve())))}"
+    name = f"{_FROM_FILE}{path.stem}_{abs(hash(str(path.resolve())))}"
     if name in sys.modules:
         return sys.modules[name]
     loader = importlib.util.spec_from_file_location(name, path)
@@ -106,3 +118,65 @@ def load_op_modules(names: Sequence[str]) -> list[str]:
         except (TypeError, ValueError) as exc:
             raise LoadError(f"{where}: {exc}") from None
     return [name for name in OPS if name not in before]
+
+
+def import_line(spec: str, alias: str = "engine") -> tuple[str, str]:
+    """The import line(s) that make the object of ``spec`` (``module:name`` or
+    ``path/file.py:name``) available, and its name there; a file whose name is no module name
+    is loaded by path as the module ``alias``."""
+    module, _, name = spec.rpartition(":")
+    if module.endswith(".py"):
+        path = Path(module).resolve()
+        lines = f"import sys\nsys.path.insert(0, {str(path.parent)!r})\n"
+        if path.stem.isidentifier():
+            return lines + f"from {path.stem} import {name}", name
+        return lines + (  # a file name that is no module name: load it by path
+            "import importlib.util\n"
+            f"_spec = importlib.util.spec_from_file_location({alias!r}, {str(path)!r})\n"
+            f"_{alias} = importlib.util.module_from_spec(_spec)\n"
+            f"_spec.loader.exec_module(_{alias})\n"
+            f"{name} = _{alias}.{name}"
+        ), name
+    return f"from {module} import {name}", name
+
+
+def _attribute(module: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        module = getattr(module, part, None)
+    return module
+
+
+def import_path(obj: Any, what: str) -> tuple[str, str]:
+    """The import lines of ``obj`` (a function, a callable object, or a method of a class, such
+    as a ``torch.autograd.Function``'s ``apply``) and the expression naming it after them:
+    ``("from my_ops import LogCosh", "LogCosh.apply")``. :class:`LoadError` naming ``what`` when
+    the object cannot be imported by name (a lambda, a function defined inside another)."""
+    owner, attribute = obj, ""
+    if inspect.ismethod(obj) and inspect.isclass(obj.__self__):
+        owner, attribute = obj.__self__, f".{obj.__func__.__name__}"
+    # A wrapper may keep its own module and qualified name (HIPS autograd's primitive keeps
+    # the wrapped function as ``fun``): the names of what it wraps are tried too.
+    inner = [owner, *(getattr(owner, a) for a in ("__wrapped__", "fun") if hasattr(owner, a))]
+    found = [
+        (module_name, name)
+        for o in inner
+        for module_name in [getattr(o, "__module__", None) or ""]
+        for name in (getattr(o, "__qualname__", None), getattr(o, "__name__", None))
+        if name and _attribute(sys.modules.get(module_name), name) is owner
+    ]
+    if not found:
+        shown = getattr(owner, "__qualname__", None) or f"{owner!r:.60}"
+        raise LoadError(
+            f"{what}: {shown} cannot be imported by name, so a reproducer could not call it; "
+            "define it at the top level of your module"
+        )
+    module_name, qualname = found[0]
+    module = sys.modules[module_name]
+    top, _, rest = qualname.partition(".")
+    file = getattr(module, "__file__", None)
+    if file is not None and module_name.startswith((_FROM_FILE, "__main__")):
+        spec = f"{file}:{top}"
+    else:
+        spec = f"{module_name}:{top}"
+    lines, name = import_line(spec, alias="user_ops")
+    return lines, name + (f".{rest}" if rest else "") + attribute

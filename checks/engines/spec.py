@@ -10,14 +10,25 @@ from typing import Any
 from gradtrio.checks.defaults import DEFAULT_ENGINE, DEFAULT_MEMORY_MB
 from gradtrio.checks.engines.protocol import Engine
 
-__all__ = ["load_engine"]
+__all__ = ["load_engine", "load_ops"]
+
+
+def load_ops(modules: Sequence[str]) -> list[str]:
+    """Register the op rows of the ``--ops`` modules and of the ``gradtrio.ops`` entry points
+    (:func:`~gradtrio.checks.engines.loading.load_op_modules`); in a source checkout, HIPS
+    autograd takes the name ``autograd`` first, for the modules that import it."""
+    from gradtrio.checks.engines.libraries.hips_autograd import claim_autograd_name
+    from gradtrio.checks.engines.loading import load_op_modules
+
+    claim_autograd_name()
+    return load_op_modules(modules)
 
 
 def load_engine(
     spec: str = DEFAULT_ENGINE,
     *,
     isolated: bool = False,
-    ops_modules: Sequence[str] = (),
+    ops_modules: Sequence[str] | None = None,
     memory_mb: float | None = None,
     **overrides: Any,
 ) -> Engine:
@@ -25,13 +36,19 @@ def load_engine(
     :meth:`~gradtrio.checks.engines.value_class.ValueClassEngine.load`; a library adapter takes
     ``timeout`` only).
 
-    ``isolated`` runs it in a worker process (:mod:`gradtrio.checks.engines.isolation`), which
-    also registers the op rows of ``ops_modules`` and limits its memory to ``memory_mb``."""
+    With ``ops_modules`` (a list, even empty), the op rows of those modules and of the entry
+    points are registered first (:func:`load_ops`), here and, ``isolated``, in the worker
+    process (:mod:`gradtrio.checks.engines.isolation`) that runs the engine, its memory limited
+    to ``memory_mb``. A library adapter checks every registered row with an implementation for
+    its library."""
+    if ops_modules is not None:
+        load_ops(ops_modules)
     if isolated:
         from gradtrio.checks.engines.isolation import IsolatedEngine
 
         memory = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
-        return IsolatedEngine(spec, memory_mb=memory, ops_modules=tuple(ops_modules), **overrides)
+        modules = tuple(ops_modules or ())
+        return IsolatedEngine(spec, memory_mb=memory, ops_modules=modules, **overrides)
     from gradtrio.checks.engines.libraries import is_adapter_name, load_adapter
 
     if is_adapter_name(spec):

@@ -11,13 +11,12 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from gradtrio.checks.defaults import DEFAULT_ENGINE, DEFAULT_TIMEOUT
 from gradtrio.checks.engines.faults import EngineFaults, as_number, repr_text, text_of
 from gradtrio.checks.engines.limits import CaseTimeout, TimeLimit, size_scale
-from gradtrio.checks.engines.loading import LoadError, load_object
+from gradtrio.checks.engines.loading import LoadError, import_line, load_object
 from gradtrio.checks.engines.local import LocalEngine
 from gradtrio.checks.engines.op_probes import OpSurvey
 from gradtrio.checks.engines.protocol import (
@@ -301,24 +300,6 @@ class ValueClassEngine(LocalEngine):
             grad_attr=self.grad_attr,
             wrap_constants=self.wrap_constants,
         )
-
-
-def import_line(spec: str) -> tuple[str, str]:
-    """The import line(s) that make the class of ``spec`` available, and its name there."""
-    module, _, name = spec.rpartition(":")
-    if module.endswith(".py"):
-        path = Path(module).resolve()
-        lines = f"import sys\nsys.path.insert(0, {str(path.parent)!r})\n"
-        if path.stem.isidentifier():
-            return lines + f"from {path.stem} import {name}", name
-        return lines + (  # a file name that is no module name: load it by path
-            "import importlib.util\n"
-            f"_spec = importlib.util.spec_from_file_location('engine', {str(path)!r})\n"
-            "_engine = importlib.util.module_from_spec(_spec)\n"
-            "_spec.loader.exec_module(_engine)\n"
-            f"{name} = _engine.{name}"
-        ), name
-    return f"from {module} import {name}", name
 
 
 def _has(obj: Any, name: str) -> bool:

@@ -153,14 +153,13 @@ def _message(exc: BaseException, safe_text: Any) -> str:
 def _worker(conn: Connection, spec: str, overrides: dict[str, Any], ops_modules: list[str]) -> None:
     """Load the engine and serve requests on ``conn`` until the harness closes it."""
     from gradtrio.checks.engines.faults import EngineFaults
-    from gradtrio.checks.engines.loading import LoadError, load_op_modules
+    from gradtrio.checks.engines.loading import LoadError
     from gradtrio.checks.engines.local import LocalEngine
     from gradtrio.checks.engines.spec import load_engine
 
     EngineFaults.catch_everything()
     try:
-        load_op_modules(ops_modules)
-        engine = load_engine(spec, **overrides)
+        engine = load_engine(spec, ops_modules=ops_modules, **overrides)
         if not isinstance(engine, LocalEngine):  # an adapter of a third party's own making
             raise LoadError(f"engine {spec}: its adapter does not subclass LibraryAdapter")
         description = describe(engine)

@@ -15,7 +15,9 @@ A batch evaluates the expression once on 1-D arrays of the points' values (every
 elementwise; constants stay Python floats), so one eager call or one compiled graph serves every
 point. Ops are applied through the library's own API, looked up by registry op name in the
 adapter's op table (the callable and the same call as source text, for reproducers); a name the
-registry lacks is ignored, an op the library lacks is simply absent from ``ops``.
+registry lacks is ignored, an op the library lacks is simply absent from ``ops``. A user's row
+with an implementation for the library (``Op.implementations``) joins the table: the adapter
+then checks that implementation, and its reproducers import it from the user's module.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ import numpy as np
 from gradtrio.checks.defaults import DEFAULT_TIMEOUT
 from gradtrio.checks.engines.faults import EngineFaults
 from gradtrio.checks.engines.limits import CaseTimeout, TimeLimit, size_scale
+from gradtrio.checks.engines.loading import import_path
 from gradtrio.checks.engines.local import LocalEngine
 from gradtrio.checks.engines.protocol import EngineCrash, EngineRun
 from gradtrio.strategies.expression import Expression, Node, interpret
-from gradtrio.strategies.ops import OPS, Form, Op
+from gradtrio.strategies.ops import BUILT_IN, OPS, Form, Op
 
 __all__ = [
     "ARITHMETIC",
@@ -138,6 +141,8 @@ class LibraryAdapter(LocalEngine):
         self.time_limit = TimeLimit(self.timeout)
         self.unchecked: dict[str, str] = {}
         self.table: dict[str, LibraryOp] = {**ARITHMETIC, **self._library_ops()}
+        self._imports: dict[str, str] = {}  # a user's op -> the import lines of its implementation
+        self._add_implementations()
         self.ops: dict[str, tuple[Form, ...]] = {
             name: op.forms
             for name, op in OPS.items()
@@ -169,6 +174,37 @@ class LibraryAdapter(LocalEngine):
         """A standalone snippet in the library's own API that builds the case, differentiates it
         and prints ``value: v`` and ``grads: [...]``, the numbers :meth:`run` reads."""
         raise NotImplementedError
+
+    # -- the user's implementations ----------------------------------------------------------
+    def _add_implementations(self) -> None:
+        """Every registered row with an implementation for this library joins the table, in
+        place of the library's own op of that name; a user's row that neither it nor the
+        library implements is listed as not checked. A ``LoadError`` for an implementation
+        that a reproducer could not import."""
+        for name, op in OPS.items():
+            implementation = op.implementations.get(self.library)
+            if implementation is not None:
+                imports, call = import_path(
+                    implementation, f"op {name!r}: implementations[{self.library!r}]"
+                )
+                operands = ", ".join(f"{{{i}}}" for i in range(op.arity))
+                self.table[name] = (implementation, f"{call}({operands})")
+                self._imports[name] = imports
+            elif name not in self.table and BUILT_IN.get(name) is not op:
+                given = f" (it has {', '.join(op.implementations)})" if op.implementations else ""
+                self.unchecked[name] = (
+                    f"its row has no {self.library} implementation{given}; give the row "
+                    f"implementations={{{self.library!r}: ...}}"
+                )
+
+    def implementation_imports(self, expression: Expression) -> list[str]:
+        """The import lines of the user's implementations that ``expression`` uses."""
+        lines: list[str] = []
+        for name in expression.ops_used():
+            for line in self._imports.get(name, "").splitlines():
+                if line not in lines:
+                    lines.append(line)
+        return lines
 
     # -- the harness's surface ---------------------------------------------------------------
 
@@ -482,6 +518,7 @@ class ObjectGraphAdapter(LibraryAdapter):
         lines = [
             self.header(),
             *self.source_preamble(expression),
+            *self.implementation_imports(expression),
             "",
             *(f"{name} = {self.source_leaf(self.rounded(x))}" for name, x in zip(inputs, point)),
             *self.node_lines(expression),

@@ -17,6 +17,7 @@ HIPS has no relu, leaky_relu or softplus: relu is written as users write it, ``n
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.machinery
 import importlib.metadata
@@ -33,7 +34,7 @@ from gradtrio.checks.engines.libraries.base import FunctionalAdapter, LibraryOp,
 from gradtrio.checks.engines.protocol import EngineError
 from gradtrio.strategies.expression import Expression
 
-__all__ = ["HipsAdapter", "import_hips_autograd"]
+__all__ = ["HipsAdapter", "claim_autograd_name", "import_hips_autograd"]
 
 MISSING = "--engine autograd: HIPS autograd is not installed; pip install 'gradtrio[autograd]'"
 
@@ -79,6 +80,18 @@ def import_hips_autograd() -> ModuleType:
             raise
         return module
     raise EngineError(MISSING)
+
+
+def claim_autograd_name() -> None:
+    """Before the user's op modules are imported: where this checkout's ``autograd/`` folder
+    would answer their ``import autograd``, HIPS autograd (when installed) takes the name."""
+    if "autograd" in sys.modules:
+        return
+    spec = importlib.util.find_spec("autograd")
+    if spec is None or spec.origin is None or Path(spec.origin).resolve().parent != _ours():
+        return
+    with contextlib.suppress(EngineError):  # not installed: the user's import says so
+        import_hips_autograd()
 
 
 class HipsAdapter(FunctionalAdapter):
@@ -158,6 +171,7 @@ class HipsAdapter(FunctionalAdapter):
             "import autograd.numpy as np",
             "from autograd import value_and_grad",
             "from autograd.scipy.special import expit",
+            *self.implementation_imports(expression),
             "",
             f"def f({', '.join(inputs)}):",
             *(f"    {line}" for line in self.node_lines(expression)),

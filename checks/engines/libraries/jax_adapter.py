@@ -136,6 +136,7 @@ class JaxAdapter(FunctionalAdapter):
             "",
             'jax.config.update("jax_enable_x64", True)',
             "import jax.numpy as jnp",
+            *self.implementation_imports(expression),
             "",
             f"def f({', '.join(inputs)}):",
             *(f"    {line}" for line in self.node_lines(expression)),
