@@ -137,6 +137,14 @@ class IsolatedEngine:
     def dtype(self) -> str:
         return self._info.dtype
 
+    @property
+    def compiles(self) -> bool:
+        return self._info.compiles
+
+    @property
+    def points_per_expression(self) -> int:
+        return self._info.points_per_expression
+
     def describe(self) -> str:
         return f"{self._info.text}, in a worker process"
 
@@ -149,8 +157,10 @@ class IsolatedEngine:
         return self.fetching(run, expression, point)
 
     def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
-        """One round trip for all the points, the limit of one case times their number."""
-        scale = size_scale(len(expression.nodes)) * max(1, len(points))
+        """One round trip for all the points, the limit of one case per point, or, for an
+        engine whose cost is per expression, per ``points_per_expression`` points."""
+        calls = -(-max(1, len(points)) // self.points_per_expression)
+        scale = size_scale(len(expression.nodes)) * calls
         sent = [tuple(p) for p in points]
         outcomes = self._call("run_many", (expression, sent), scale)
         return [

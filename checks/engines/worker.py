@@ -40,7 +40,13 @@ METHODS = frozenset(
 
 def describe(engine: LocalEngine) -> EngineInfo:
     return EngineInfo(
-        engine.spec, dict(engine.ops), dict(engine.unchecked), engine.dtype, engine.describe()
+        engine.spec,
+        dict(engine.ops),
+        dict(engine.unchecked),
+        engine.dtype,
+        engine.describe(),
+        engine.compiles,
+        engine.points_per_expression,
     )
 
 

@@ -187,9 +187,10 @@ class _Settings:
 
 
 def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> SearchResult:
-    """Hypothesis over the families, then (unless the search was cut short or found a hang,
-    which chains of five times the limit would only repeat) the deep chains, which it does not
-    shrink: each step costs seconds, and :func:`minimise` halves them instead."""
+    """Hypothesis over the families, each draw at the engine's ``points_per_expression``, then
+    (unless the search was cut short or found a hang, which chains of five times the limit
+    would only repeat) the deep chains, one point each, which it does not shrink: each step
+    costs seconds, and :func:`minimise` halves them instead."""
     start = time.monotonic()
     found = search(
         engine,
@@ -201,6 +202,7 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
         interrupt=s.interrupt,
         on_case=on_case,
         strict=s.strict,
+        points=engine.points_per_expression,
     )
     hangs = any(
         v.limitation is not None and v.limitation.kind is LimitationKind.HANG
