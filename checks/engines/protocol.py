@@ -84,6 +84,7 @@ DEFERRED = Deferred()
 class LimitationKind(Enum):
     RECURSION = "recursion"  # RecursionError on a very deep graph
     HANG = "hang"  # no result within the time limit
+    COMPILE_TIME = "compile time"  # a library that compiles: no result for a very large graph
     BACKWARD_TWICE = "backward twice"  # a second backward double-counts
     UNCHECKED = "unchecked"  # methods that look like ops gradtrio has no row for
 

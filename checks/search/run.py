@@ -227,6 +227,9 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
     return found
 
 
+_WHOLE = (LimitationKind.RECURSION, LimitationKind.COMPILE_TIME)
+
+
 def _minimised(
     engine: Engine,
     failures: list[Verdict],
@@ -236,11 +239,11 @@ def _minimised(
     say: Callable[[str], None],
 ) -> list[Verdict]:
     """Each failure of the search made as small as the deadline allows, one per finding and
-    none of a finding already ``known`` (replayed from the corpus). A RecursionError is kept
-    whole: the depth is the point of such a case."""
+    none of a finding already ``known`` (replayed from the corpus). A RecursionError and a
+    compile past the time limit are kept whole: the size is the point of such a case."""
     finished: list[Verdict] = []
     for n, verdict in enumerate(failures, start=1):
-        if verdict.limitation is not None and verdict.limitation.kind is LimitationKind.RECURSION:
+        if verdict.limitation is not None and verdict.limitation.kind in _WHOLE:
             finished.append(verdict)
             continue
         say(
@@ -272,8 +275,9 @@ def run(
     shard: Shard = WHOLE,
 ) -> RunResult:
     """Judge the sweep's cases (unless not ``sweep_first``), ``examples`` cases spread over the
-    families, then ``deep`` very deep chains; of a ``shard`` (:mod:`.shard`), its part of each
-    and of the corpus, with its own seed.
+    families, then ``deep`` very deep chains (one at most on an engine that compiles: each
+    takes its compile limit, :data:`~gradtrio.checks.engines.limits.COMPILE_LIMIT`); of a
+    ``shard`` (:mod:`.shard`), its part of each and of the corpus, with its own seed.
 
     With ``corpus`` (a directory), its saved cases are judged first and every new bug is saved
     there. ``budget`` bounds the search in seconds, and the shrinking, minimising and refining
@@ -289,6 +293,8 @@ def run(
     shrink_budget = None if post_budget is None else post_budget / 2
     interrupt = interrupt if interrupt is not None else Interrupt()
     examples, deep, run_seed = shard.share(examples), shard.share(deep), shard.seed(run_seed)
+    if engine.compiles:  # every chain costs a compile past COMPILE_LIMIT: one says it
+        deep = min(deep, 1)
     settings = _Settings(
         examples, run_seed, max_nodes, deep, strict, budget, shrink_budget, interrupt
     )

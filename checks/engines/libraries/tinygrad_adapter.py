@@ -15,7 +15,11 @@ third call of an expression on, ``TinyJit`` replays its kernels on the new point
 schedule (2 ms a call, against 10 to 25 ms). The kernels are built with ``NOOPT``: tinygrad's
 loop optimisations (upcasting the points' dimension) double the generation time and change no
 number, every op being elementwise (the tests compare every op with the reproducer's scalar
-kernels, bit for bit)."""
+kernels, bit for bit).
+
+A 10,000-node chain does not compile within any reasonable limit (a 100-node tanh chain takes
+about a minute): as for every engine that ``compiles``, a run judges one deep chain, under
+:data:`~gradtrio.checks.engines.limits.COMPILE_LIMIT`, and no result there is a limitation."""
 
 from __future__ import annotations
 
