@@ -165,6 +165,22 @@ def test_a_bug_at_one_of_the_further_points_is_found_shrunk_and_blamed():
     assert abs(failure.point[node.args[0]]) > 2.0, (str(failure.expression), failure.point)
 
 
+def test_a_finding_already_known_at_a_smaller_case_does_not_stop_the_search():
+    from gradtrio.checks.judgement.verdict import judge
+    from gradtrio.checks.search.hypothesis_search import finding_key
+
+    engine = Batching.load(f"{ENGINES / 'tanh_grad_off_beyond_two.py'}:Value")
+    one = judge(engine, Expression(1, (Node("tanh", (0,)),)), (2.5,), thorough=False)
+    assert one.is_bug
+    strategy = cases(ops=["tanh", "mul"], max_nodes=4)
+    stopped = search(engine, strategy, examples=60, seed_value=0, points=8)
+    assert stopped.examples < 60  # a bug stops the search to shrink it
+    known = {finding_key(one): 1}
+    went_on = search(engine, strategy, examples=60, seed_value=0, points=8, known=known)
+    assert went_on.examples == 60 and went_on.cut_short == []
+    assert [finding_key(v) for v in went_on.failures] == [finding_key(one)]  # met, recorded
+
+
 def test_an_engine_of_one_point_per_expression_judges_what_the_strategy_draws(monkeypatch):
     import gradtrio.checks.search.hypothesis_search as searching
 

@@ -13,10 +13,11 @@ cut short by its budget (or by a shrink that Hypothesis abandons) still ends wit
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -139,13 +140,16 @@ def search(
     on_case: Callable[[], None] = lambda: None,
     strict: bool = False,
     points: int = 1,
+    known: Mapping[tuple[object, ...], int] | None = None,
 ) -> SearchResult:
     """Judge ``examples`` cases drawn from ``strategy`` with seed ``seed_value``.
 
     With ``points`` above 1 (an engine's ``points_per_expression``), each draw is a case and up
     to ``points - 1`` more points for its expression (:func:`_batches`), so ``examples`` cases
     take about ``examples / points`` draws; a failure at any of them is shrunk as a failing
-    case would be.
+    case would be. ``known`` maps findings already found (:func:`finding_key`) to the op nodes
+    of their smallest case: one met again at a case no smaller is recorded, not shrunk, and the
+    search goes on.
 
     ``interrupt``, once requested, ends the search at the next case.
     ``budget`` (seconds) bounds the drawing and judging; ``shrink_budget`` bounds Hypothesis's
@@ -158,6 +162,7 @@ def search(
     if examples < 1:  # a shard whose share of a small run is nothing (Hypothesis needs one)
         return result
     smallest: dict[tuple[object, ...], Verdict] = {}
+    known = known or {}
     start = time.monotonic()
     first_failure: list[float] = []
 
@@ -223,7 +228,7 @@ def search(
             best = smallest.get(key)
             if best is None or len(case.expression.nodes) < len(best.expression.nodes):
                 smallest[key] = verdict
-            if not verdict.fails(strict):
+            if not verdict.fails(strict) or len(case.expression.nodes) >= known.get(key, math.inf):
                 return
             if not first_failure:
                 first_failure.append(time.monotonic())

@@ -186,12 +186,20 @@ class _Settings:
     interrupt: Interrupt
 
 
-def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> SearchResult:
+def _search(
+    engine: Engine, s: _Settings, on_case: Callable[[], None], swept: list[Verdict]
+) -> SearchResult:
     """Hypothesis over the families, each draw at the engine's ``points_per_expression``, then
     (unless the search was cut short or found a hang, which chains of five times the limit
     would only repeat) the deep chains, one point each, which it does not shrink: each step
-    costs seconds, and :func:`minimise` halves them instead."""
+    costs seconds, and :func:`minimise` halves them instead.
+
+    Several points per expression meet a finding of the sweep (``swept``) in nearly every draw
+    of its op: such a search does not stop to shrink one that the sweep has at a smaller case,
+    and judges on."""
     start = time.monotonic()
+    batched = engine.points_per_expression > 1
+    known = {finding_key(v): len(v.expression.nodes) for v in swept} if batched else None
     found = search(
         engine,
         st.one_of(list(families(engine, s.max_nodes).values())),
@@ -203,6 +211,7 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
         on_case=on_case,
         strict=s.strict,
         points=engine.points_per_expression,
+        known=known,
     )
     hangs = any(
         v.limitation is not None and v.limitation.kind is LimitationKind.HANG
@@ -310,7 +319,7 @@ def run(
         result.search.merge(swept)
     bar = _bar(examples + deep, progress)
     try:
-        found = _search(engine, settings, bar.update)
+        found = _search(engine, settings, bar.update, swept.failures)
     finally:
         bar.close()
     result.search.merge(found)

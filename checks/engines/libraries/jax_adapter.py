@@ -33,8 +33,10 @@ WIDTH = 64  # points per batched call: one shape, so one compilation per primiti
 # of 64 about as much as one point. A default run's 500 drawn cases took 6.9 s at one point per
 # expression, 4.6 s at 4, 1.4 s at 8, 1.7 s at 16 and 0.9 s at 64 (seed 0; seed 1: 4.9, 2.5,
 # 1.4, 1.0, 0.6 s): beyond 8, little time saved for far fewer expressions. Under jit a new
-# expression costs its compilation (0.1 to 1 s), whatever the batch: 64, a whole batch.
+# expression costs its compilation (0.1 to 1 s), whatever the batch: at 16 points, 500 cases
+# took 10.7 s on a loaded machine (at 64, 2.2 s, but over only 8 expressions).
 EAGER_POINTS = 8
+JIT_POINTS = 16
 # Under jit, a graph beyond this many op nodes is batched point by point: XLA's compile of a
 # 64-wide program grows faster with its size than a scalar one's (measured, a tanh chain's
 # value_and_grad: 2,000 nodes 11 s and 930 MB against 8 s and 335 MB; 10,000 nodes 18 GB and
@@ -67,7 +69,7 @@ class JaxAdapter(FunctionalAdapter):
         if jit:  # XLA compiles each expression: twice, when its node gradients are read
             self.default_timeout = 60.0
             self.compiles = True
-            self.points_per_expression = WIDTH
+            self.points_per_expression = JIT_POINTS
             self.batch_max_nodes = JIT_BATCH_NODES
             self.node_grads_max_nodes = JIT_BATCH_NODES
         self.version = f"{jax.__version__} (jaxlib {jax.lib.__version__})"
