@@ -209,3 +209,21 @@ def test_an_engine_of_one_point_per_expression_judges_what_the_strategy_draws(mo
     assert result.examples == 30
     assert seen.batches == []  # one point per draw: no batches
     assert judged == drawn
+
+
+def test_an_interrupt_ends_a_batched_search_at_the_next_point():
+    from gradtrio.checks.search.hypothesis_search import Phase
+    from gradtrio.checks.search.interrupt import Interrupt
+
+    engine = Batching.load("gradtrio.autograd:Value")
+    interrupt = Interrupt()
+    counted = []
+
+    def on_case():
+        counted.append(1)
+        if len(counted) == 11:  # inside a draw of eight points
+            interrupt.request("SIGINT")
+
+    result = family_search(engine, examples=60, interrupt=interrupt, on_case=on_case)
+    assert result.examples == 11
+    assert result.cut_short == [Phase.INTERRUPTED]
