@@ -383,7 +383,7 @@ def _crashed(
         if compiles and size > PLAIN_SIZE:  # what compiling so large a graph costs
             text = (
                 f"{str(exc).partition(';')[0]} on a graph of {size:,} op nodes: the library "
-                "compiles every new graph, and one so large can take longer than a case may"
+                "compiles every new graph, and so large a one can take longer than that"
             )
             limitation = Limitation(LimitationKind.COMPILE_TIME, text)
             return dataclasses.replace(failed, severity=Severity.WARNING, limitation=limitation)
