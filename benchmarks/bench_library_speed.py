@@ -2,8 +2,17 @@
 
     PYTHONPATH=. python benchmarks/bench_library_speed.py [--engines torch jax ...] \
         [--isolated] [--no-run] [--no-points] [--cases 20] [--reps 3] [--json PATH]
+    PYTHONPATH=. python benchmarks/bench_library_speed.py --cli --engines jax jax:jit tinygrad \
+        [--earlier DIR [--earlier-engines jax]]
 
-Per adapter:
+With ``--cli``, per adapter, the command line's default run as a user types it (``python -m
+gradtrio --engine NAME --no-corpus --no-report``, a process of its own): wall seconds and cases
+judged (all, and drawn by the search), tinygrad with an empty kernel cache of its own (its first
+run on a machine; ``CACHEDB``). ``--earlier DIR`` runs the same command on another checkout of
+gradtrio (e.g. ``git archive COMMIT | tar -x -C DIR``) for the figure to compare, for the engines
+of ``--earlier-engines`` (default: all of ``--engines``).
+
+Otherwise, per adapter:
 
 * a default run, ``gradtrio.checks.search.run.run(adapter, progress=False)`` (500 cases and two
   10,000-node chains): wall seconds, cases judged, and the findings (kind, severity, limitation).
@@ -163,6 +172,59 @@ def default_run(name: str, isolated: bool) -> dict[str, Any]:
     }
 
 
+DRAWN = ("interior", "kink", "wide", "mlp")
+
+
+def cli_run(name: str, checkout: str) -> dict[str, Any]:
+    """The command line's default run of ``name`` from ``checkout``: wall seconds and cases."""
+    import os
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "run.json")
+        env = {**os.environ, "PYTHONPATH": checkout, "CACHEDB": os.path.join(tmp, "cache.db")}
+        command = [sys.executable, "-m", "gradtrio", "--engine", name, "--no-corpus"]
+        command += ["--no-report", "--quiet", "--json", out]
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        if not os.path.exists(out):
+            return {"wall_s": round(wall, 1), "error": done.stderr.strip().splitlines()[-1:]}
+        with open(out) as handle:
+            result = json.load(handle)
+    families = result["stats"]["families"]
+    return {
+        "wall_s": round(wall, 1),
+        "judged": result["judged"],
+        "drawn": sum(families.get(f, 0) for f in DRAWN),
+        "families": families,
+        "limitations": [lim["kind"] for lim in result["limitations"]],
+        "severities": result["severities"],
+    }
+
+
+def cli_runs(names: list[str], earlier: str | None, earlier_names: list[str]) -> list[Any]:
+    import os
+
+    rows = []
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in names:
+        for label, checkout in (("now", here), ("earlier", earlier)):
+            if checkout is None or label == "earlier" and name not in earlier_names:
+                continue
+            row = {"engine": name, "checkout": label, **cli_run(name, checkout)}
+            rows.append(row)
+            drawn = f"{row['drawn']} drawn" if "drawn" in row else row.get("error")
+            print(
+                f"{name} ({label}): default run {row['wall_s']} s wall, "
+                f"{row.get('judged', '?')} cases judged ({drawn}); "
+                f"findings {row.get('severities', {})}; limitations {row.get('limitations', [])}",
+                flush=True,
+            )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engines", nargs="+", default=list(ADAPTERS))
@@ -173,8 +235,17 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--cli", action="store_true", help="the command line's default runs")
+    parser.add_argument("--earlier", metavar="DIR", help="with --cli: another checkout too")
+    parser.add_argument("--earlier-engines", nargs="+", metavar="NAME")
     args = parser.parse_args()
     print(machine(), file=sys.stderr)
+    if args.cli:
+        rows = cli_runs(args.engines, args.earlier, args.earlier_engines or args.engines)
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump(rows, handle, indent=1)
+        return 0
     results = []
     for name in args.engines:
         row: dict[str, Any] = {"engine": name}

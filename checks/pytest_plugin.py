@@ -388,7 +388,13 @@ class BatteryItem(pytest.Item):
             assert self.family is not None  # set for every family item
             strategy = families(engine, max_nodes=BATTERY_MAX_NODES)[self.family]
             share = math.ceil(examples / self.shards)  # the family's cases, shared out
-            found = search(engine, strategy, examples=share, seed_value=seed)
+            found = search(
+                engine,
+                strategy,
+                examples=share,
+                seed_value=seed,
+                points=engine.points_per_expression,
+            )
         from gradtrio.checks.judgement.verdict import explain
 
         failures = [explain(engine, v) for v in found.failures]

@@ -2,9 +2,10 @@
 every part of gradtrio reads.
 
 Public: :func:`cases`, :func:`expressions`, :func:`points`, :func:`kink_cases`,
-:func:`wide_cases`, :func:`deep_chains`, :func:`mlp_cases`, the :class:`Case` they draw (with
-its judging :class:`Rules`), the :class:`Expression` IR, the op registry :data:`OPS` with the
-row builders and :func:`register` for ops of the user's own, and the settings profiles.
+:func:`wide_cases`, :func:`deep_chains`, :func:`mlp_cases`, :func:`more_points`, the
+:class:`Case` they draw (with its judging :class:`Rules`), the :class:`Expression` IR, the op
+registry :data:`OPS` with the row builders and :func:`register` for ops of the user's own, and
+the settings profiles.
 Everything else is internal.
 """
 
@@ -40,6 +41,7 @@ _LAZY = {
     "expressions": "dags",
     "kink_cases": "dags",
     "mlp_cases": "dags",
+    "more_points": "dags",
     "points": "dags",
     "wide_cases": "dags",
     "PROFILES": "profiles",
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
         expressions,
         kink_cases,
         mlp_cases,
+        more_points,
         points,
         wide_cases,
     )
@@ -101,6 +104,7 @@ __all__ = [
     "kink_cases",
     "load_profile",
     "mlp_cases",
+    "more_points",
     "op_names",
     "point_problem",
     "points",

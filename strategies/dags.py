@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 # Hypothesis also draws constants found in the source of the modules loaded when a test runs.
@@ -20,6 +21,7 @@ from gradtrio.strategies.case import Case
 from gradtrio.strategies.domain import (
     DEFAULT_MARGIN,
     DEFAULT_MAX_MAGNITUDE,
+    float_values,
     node_problem,
     point_problem,
 )
@@ -37,6 +39,7 @@ __all__ = [
     "expressions",
     "kink_cases",
     "mlp_cases",
+    "more_points",
     "points",
     "wide_cases",
 ]
@@ -417,24 +420,12 @@ def wide_cases(
     available = _resolve_ops(ops)
     _check_count("max_nodes", max_nodes, 1)
     _check_range(-max_value, max_value)
-
-    # Magnitudes just past where exp(x) (709.8) and exp(2x) (354.9) overflow, mixed with any.
-    beyond = [x for m in (360.0, 720.0, 800.0, max_value) if m <= max_value for x in (-m, m)]
-    # Log-uniform magnitudes too, so that every decade up to max_value (10 < |x| < 20, where
-    # tanh and sigmoid saturate) is as common as any other.
-    spread = _log_uniform(max_value)
-    value = (
-        st.sampled_from(beyond) | spread | st.floats(-max_value, max_value)
-        if beyond
-        else spread | st.floats(-max_value, max_value)
-    )
-
-    inputs = st.lists(value, min_size=1, max_size=3)
+    inputs = st.lists(_wide_value(max_value), min_size=1, max_size=3)
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> Case:
         point = draw(inputs)
-        builder = _Builder(point, 1e-6, 1e300)
+        builder = _Builder(point, _WIDE_MARGIN, _WIDE_MAX_MAGNITUDE)
         _grow(draw, builder, available, 1, max_nodes)
         # Sometimes end on a node that overflows: float64 gives ±inf there, and so must the engine.
         candidates = [
@@ -446,6 +437,20 @@ def wide_cases(
         return Case(builder.expression(), builder.point, "wide")
 
     return draw_case()
+
+
+_WIDE_MARGIN = 1e-6
+_WIDE_MAX_MAGNITUDE = 1e300  # node values short of overflow
+
+
+@functools.cache
+def _wide_value(max_value: float) -> SearchStrategy[float]:
+    """An input of a wide case: magnitudes just past where exp(x) (709.8) and exp(2x) (354.9)
+    overflow, log-uniform ones (so that every decade up to ``max_value``, 10 < |x| < 20 where
+    tanh and sigmoid saturate among them, is as common as any other) and any."""
+    beyond = [x for m in (360.0, 720.0, 800.0, max_value) if m <= max_value for x in (-m, m)]
+    spread, anywhere = _log_uniform(max_value), st.floats(-max_value, max_value)
+    return st.sampled_from(beyond) | spread | anywhere if beyond else spread | anywhere
 
 
 def _overflowing_nodes(builder: _Builder, available: dict[str, tuple[Form, ...]]) -> list[Node]:
@@ -568,3 +573,124 @@ def mlp_cases(
         return Case(expression, tuple(tape.point), "mlp")
 
     return draw_case()
+
+
+# -- more points for a drawn case ---------------------------------------------------------------
+
+
+def _on_kinks(expression: Expression, point: Sequence[float]) -> frozenset[int]:
+    """The op nodes with an operand exactly on one of their op's kinks at ``point``."""
+    values = float_values(expression, point)
+    return frozenset(
+        k
+        for k, node in enumerate(expression.nodes, start=expression.n_inputs)
+        if any(kink.offset(node.operands(values)) == 0 for kink in OPS[node.op].kinks)
+    )
+
+
+def _inputs_of(expression: Expression, nodes: Collection[int]) -> frozenset[int]:
+    """The inputs that ``nodes`` are computed from."""
+    seen: set[int] = set()
+    todo = list(nodes)
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            todo += expression.node(k).args if k >= expression.n_inputs else ()
+    return frozenset(k for k in seen if k < expression.n_inputs)
+
+
+def _ordinary(case: Case) -> Callable[[tuple[float, ...]], bool]:
+    return lambda point: point_problem(case.expression, point) is None
+
+
+def _wide(case: Case) -> Callable[[tuple[float, ...]], bool]:
+    """A wide case's point: its output overflows there if it does at the case's own."""
+    e = case.expression
+    overflows = math.isinf(float_values(e, case.point)[-1])
+    rules = {"margin": _WIDE_MARGIN, "max_magnitude": _WIDE_MAX_MAGNITUDE}
+
+    def fair(point: tuple[float, ...]) -> bool:
+        if point_problem(e, point, **rules, overflow_output=overflows) is not None:
+            return False
+        return math.isinf(float_values(e, point)[-1]) == overflows
+
+    return fair
+
+
+def _kink(case: Case) -> Callable[[tuple[float, ...]], bool]:
+    """A kink case's point: the same nodes exactly on a kink, every other one fair."""
+    e, on = case.expression, _on_kinks(case.expression, case.point)
+    return lambda point: (
+        point_problem(e, point, exact_kinks=True) is None and _on_kinks(e, point) == on
+    )
+
+
+@dataclass(frozen=True)
+class _PointRule:
+    """How a family draws its points: ``value`` one input's value, ``fair(case)`` the test of a
+    point for the case's expression, ``fixed(case)`` the inputs every point keeps."""
+
+    value: SearchStrategy[float]
+    fair: Callable[[Case], Callable[[tuple[float, ...]], bool]]
+    fixed: Callable[[Case], frozenset[int]] = lambda case: frozenset()
+
+
+_POINT_RULES = {  # the families' default arguments
+    "interior": _PointRule(_floats(-3.0, 3.0), _ordinary),
+    "wide": _PointRule(_wide_value(1e3), _wide),
+    # A kink case's kink operand is exact only at the inputs it was drawn with: they stay.
+    "kink": _PointRule(
+        _floats(-3.0, 3.0),
+        _kink,
+        lambda case: _inputs_of(case.expression, _on_kinks(case.expression, case.point)),
+    ),
+    # Every parameter anywhere in [-1, 1], where the network's weights are initialised.
+    "mlp": _PointRule(_floats(-1.0, 1.0), _ordinary),
+}
+
+
+def more_points(
+    case: Case, count: int, *, tries: int = 8
+) -> SearchStrategy[tuple[tuple[float, ...], ...]]:
+    """Up to ``count`` more points for ``case``'s expression, drawn as its family's strategy
+    draws points with its default arguments (``case.family``: "interior" as :func:`cases`,
+    "kink" as :func:`kink_cases`, "wide" as :func:`wide_cases`, "mlp" as :func:`mlp_cases`,
+    every parameter in [-1, 1]) and fair for the expression as the family's own point is: a
+    kink case's points keep the inputs that put an operand exactly on a kink and vary the
+    others; a wide case's output overflows at all of them or at none.
+
+    Each point is the first of up to ``tries`` candidates (default 8) that is fair and not yet
+    among the points (the case's own included); where none is, the point is left out, so fewer
+    may come back: none for another family, or for a kink case whose every input lies under a
+    kink. Shrinks toward inputs near 0.
+
+    >>> from hypothesis import given
+    >>> @given(cases(max_nodes=6).flatmap(lambda case: more_points(case, 7)))
+    ... def test_engine_at_eight_points(points): ...
+    """
+    if not isinstance(case, Case):
+        raise InvalidArgument(f"case={case!r} must be a Case")
+    _check_count("count", count, 0)
+    _check_count("tries", tries, 1)
+    rule = _POINT_RULES.get(case.family)
+    if rule is None or count == 0:
+        return st.just(())
+    fair, fixed = rule.fair(case), rule.fixed(case)
+    if len(fixed) == case.expression.n_inputs:
+        return st.just(())
+
+    @st.composite
+    def draw_points(draw: st.DrawFn) -> tuple[tuple[float, ...], ...]:
+        found: dict[tuple[float, ...], None] = {case.point: None}
+        for _ in range(count):
+            for _attempt in range(tries):
+                point = tuple(
+                    x if i in fixed else draw(rule.value) for i, x in enumerate(case.point)
+                )
+                if point not in found and fair(point):
+                    found[point] = None
+                    break
+        return tuple(found)[1:]
+
+    return draw_points()

@@ -398,6 +398,14 @@ def test_compiling_libraries_say_so():
         assert adapter.compiles is compiles, name
 
 
+def test_libraries_whose_calls_cost_per_expression_ask_for_several_points():
+    # eager JAX dispatches every op, jit and tinygrad compile every new expression: a batch
+    # costs about what one point does; the others' cost is per point.
+    expected = {"torch": 1, "jax": 8, "jax:jit": 16, "autograd": 1, "mygrad": 1, "tinygrad": 16}
+    for name, points in expected.items():
+        assert adapter_for(name).points_per_expression == points, name
+
+
 def test_a_repeated_expression_is_built_once(adapter):
     program = (CASE.n_inputs, CASE.nodes)
     adapter.forward(CASE, POINT)

@@ -41,6 +41,12 @@ def jit_pair():
         isolated.close()  # type: ignore[attr-defined]
 
 
+def test_an_isolated_engine_tells_what_its_worker_engine_says_of_its_cost(jit_pair):
+    isolated, local = jit_pair
+    assert (isolated.compiles, isolated.points_per_expression) == (True, 16)
+    assert local.compiles is True and local.points_per_expression == 16
+
+
 def test_an_isolated_compiling_library_fetches_node_details_when_read(jit_pair):
     isolated, local = jit_pair
     run = isolated.run(E, POINT)

@@ -142,6 +142,14 @@ class IsolatedEngine:
     def dtype(self) -> str:
         return self._info.dtype
 
+    @property
+    def compiles(self) -> bool:
+        return self._info.compiles
+
+    @property
+    def points_per_expression(self) -> int:
+        return self._info.points_per_expression
+
     def describe(self) -> str:
         return f"{self._info.text}, in a worker process"
 
@@ -158,9 +166,10 @@ class IsolatedEngine:
         return self.fetching(run, expression, point)
 
     def run_many(self, expression: Expression, points: Sequence[Sequence[float]]) -> list[Outcome]:
-        """One round trip for all the points, within the limit of one case: the points are
-        one- and two-node cases, which a working engine runs in milliseconds, while one that
-        hangs would wait out a limit per point. A batch past it is judged point by point."""
+        """One round trip for all the points, within the limit of one case: a batch is the
+        sweep's one- and two-node cases, which a working engine runs in milliseconds, or one
+        library call of an engine whose cost is per expression; an engine that hangs would
+        wait out a limit per point. A batch past it is judged point by point."""
         sent = [tuple(p) for p in points]
         outcomes = self._call("run_many", (expression, sent))
         return [

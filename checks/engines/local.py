@@ -42,6 +42,15 @@ class LocalEngine:
     time_limit: TimeLimit
     flushes_subnormals: ClassVar[bool] = False
     case_output: ClassVar[str] = ""  # what it prints goes to the terminal, not to a report
+    compiles: ClassVar[bool] = False
+    """Does the engine compile every new graph before it runs it (tinygrad, ``jax.jit``)? Then a
+    very large graph (a 10,000-node chain) can take longer to compile than any case's time limit:
+    a limitation of how the library works, not a wrong result. Such a graph gets
+    :data:`~gradtrio.checks.engines.limits.COMPILE_LIMIT` seconds at most, and a run judges one
+    deep chain, not every one."""
+    points_per_expression: ClassVar[int] = 1
+    """Points the search judges per expression it draws, in one :meth:`run_many`: more than 1
+    where a call costs about the same for one point as for many (see the engine protocol)."""
 
     def run(self, expression: Expression, point: Sequence[float]) -> EngineRun:
         raise NotImplementedError

@@ -87,6 +87,7 @@ DEFERRED = Deferred()
 class LimitationKind(Enum):
     RECURSION = "recursion"  # RecursionError on a very deep graph
     HANG = "hang"  # no result within the time limit
+    COMPILE_TIME = "compile time"  # a library that compiles: no result for a very large graph
     BACKWARD_TWICE = "backward twice"  # a second backward double-counts
     UNCHECKED = "unchecked"  # methods that look like ops gradtrio has no row for
 
@@ -110,6 +111,8 @@ class EngineInfo:
     text: str  # what ``describe()`` says
     timeout: float | None  # seconds one case may take (None: no limit)
     flushes_subnormals: bool
+    compiles: bool = False
+    points_per_expression: int = 1
 
 
 def rounded_to(dtype: str, x: float, flush_subnormals: bool = False) -> float:
@@ -164,7 +167,14 @@ class Engine(Protocol):
     gradtrio cannot check, with why; ``dtype`` is "float64" or "float32", and :meth:`rounded`
     gives a number as the engine holds it. Inside ``with engine.time_limit(scale):`` every call
     spends from one case's limit (``scale`` times ``timeout`` seconds); ``case_output`` is what
-    the engine printed during the last case (kept by an engine in a worker, else "")."""
+    the engine printed during the last case (kept by an engine in a worker, else "").
+
+    ``compiles`` says the engine compiles every new graph before it runs it (tinygrad,
+    ``jax.jit``): a very large graph may then take longer to compile than a case's time limit, a
+    limitation of how it works rather than a hang. ``points_per_expression`` is how many points
+    the search judges per expression it draws: 1 for an engine whose cost is per point, more
+    for one whose cost is per expression (building or compiling a graph, dispatching every op),
+    which :meth:`run_many` then pays once for all of them."""
 
     @property
     def spec(self) -> str: ...
@@ -189,6 +199,12 @@ class Engine(Protocol):
 
     @property
     def case_output(self) -> str: ...
+
+    @property
+    def compiles(self) -> bool: ...
+
+    @property
+    def points_per_expression(self) -> int: ...
 
     def describe(self) -> str:
         """One line naming the engine and how it is driven."""

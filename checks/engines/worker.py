@@ -47,6 +47,8 @@ def describe(engine: LocalEngine) -> EngineInfo:
         engine.describe(),
         engine.timeout,
         engine.flushes_subnormals,
+        engine.compiles,
+        engine.points_per_expression,
     )
 
 

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gradtrio.checks.engines.limits import CaseTimeout, size_scale
+from gradtrio.checks.engines.limits import PLAIN_SIZE, CaseTimeout, case_scale
 from gradtrio.checks.engines.protocol import (
     Engine,
     EngineCrash,
@@ -134,6 +134,7 @@ class Observations:
     kink_alone_breaks: bool = False
     kink_alternative_matches: bool = False
     output: str = ""
+    compiles: bool = False  # the engine compiles every new graph (see Engine.compiles)
 
 
 def _kink_ambiguous(expression: Expression, ref: Reference) -> str | None:
@@ -159,7 +160,7 @@ def observe(engine: Engine, case: Case) -> Observations:
     if problem is not None:
         return Observations(case, (Skip.OUTSIDE_DOMAIN, problem))
     expression, point = case.expression, case.point
-    scale = size_scale(len(expression.nodes))
+    scale = case_scale(len(expression.nodes), engine.compiles, engine.timeout)
     # A worker runs the engine meanwhile: the reference is computed here.
     with engine.share(expression, point, scale) as share:
         try:
@@ -177,8 +178,9 @@ def observe(engine: Engine, case: Case) -> Observations:
                 run = share.result()
         except (EngineCrash, CaseTimeout, RecursionError) as exc:
             torch = torch_gradients(expression, point)  # what PyTorch gives there, for the report
+            output, compiles = engine.case_output, engine.compiles
             return Observations(
-                case, reference=ref, crash=exc, torch=torch, output=engine.case_output
+                case, reference=ref, crash=exc, torch=torch, output=output, compiles=compiles
             )
     return observe_run(engine, case, ref, run, engine.case_output)
 
@@ -246,7 +248,7 @@ def observe_run(
     if value_ok and grads_ok:
         return Observations(case, reference=ref, run=run, output=output)
     expression, point = case.expression, case.point
-    scale = size_scale(len(expression.nodes))
+    scale = case_scale(len(expression.nodes), engine.compiles, engine.timeout)
     try:
         with engine.time_limit(scale):
             fd = engine.fd_estimates(expression, point, ref.value_bounds[-1])
@@ -292,7 +294,7 @@ def _classify(obs: Observations) -> Verdict:
         return Verdict(case, Status.SKIP, skip=skip, reason=f"{skip.value}: {why}", reference=ref)
     assert ref is not None
     if obs.crash is not None:
-        return _crashed(case, ref, obs.crash, obs.torch)
+        return _crashed(case, ref, obs.crash, obs.torch, obs.compiles)
     run, torch = obs.run, obs.torch
     assert run is not None
     expression = case.expression
@@ -366,7 +368,9 @@ def _classify(obs: Observations) -> Verdict:
     )
 
 
-def _crashed(case: Case, ref: Reference, exc: BaseException, torch: TorchResult | None) -> Verdict:
+def _crashed(
+    case: Case, ref: Reference, exc: BaseException, torch: TorchResult | None, compiles: bool
+) -> Verdict:
     if isinstance(exc, EngineCrash):
         crash = Crash(exc.where, exc.detail, exc.node, exc.error)
     else:
@@ -380,6 +384,14 @@ def _crashed(case: Case, ref: Reference, exc: BaseException, torch: TorchResult 
         case, Status.FAIL, kind=Kind.CRASH, reference=ref, torch=torch, reason=str(exc), crash=crash
     )
     if isinstance(exc, CaseTimeout):
+        size = len(case.expression.nodes)
+        if compiles and size > PLAIN_SIZE:  # what compiling so large a graph costs
+            text = (
+                f"{str(exc).partition(';')[0]} on a graph of {size:,} op nodes: the library "
+                "compiles every new graph, and so large a one can take longer than that"
+            )
+            limitation = Limitation(LimitationKind.COMPILE_TIME, text)
+            return dataclasses.replace(failed, severity=Severity.WARNING, limitation=limitation)
         limitation = Limitation(LimitationKind.HANG, str(exc))
         return dataclasses.replace(failed, severity=Severity.BUG, limitation=limitation)
     if crash.error == "RecursionError":
@@ -436,9 +448,13 @@ def explain(engine: Engine, verdict: Verdict) -> Verdict:
     return dataclasses.replace(verdict, blame=_blame(engine, verdict, thorough=True))
 
 
+_NO_RESULT = (LimitationKind.HANG, LimitationKind.COMPILE_TIME)
+
+
 def _blame(engine: Engine, verdict: Verdict, thorough: bool) -> Blame:
     expression, ref, run = verdict.expression, verdict.reference, verdict.engine
-    if verdict.limitation is not None and verdict.limitation.kind is LimitationKind.HANG:
+    limitation = verdict.limitation
+    if limitation is not None and limitation.kind in _NO_RESULT:
         return Blame(None, Culprit.HANG, None, "no result within the time limit")
     if run is None:  # the engine raised
         assert verdict.crash is not None  # set with every crash

@@ -1,6 +1,11 @@
 """The search: Hypothesis draws cases from a strategy, each is judged, and failures are shrunk by
 Hypothesis within a time budget.
 
+For an engine whose cost is per expression rather than per point (a library that compiles or
+dispatches every op), each draw is an expression at several points (the drawn case's and more
+from its family, :func:`~gradtrio.strategies.dags.more_points`), judged in one round trip
+(:func:`~gradtrio.checks.judgement.verdict.judge_many`); every point counts as a case.
+
 The smallest failing verdict of each distinct finding is recorded as it is met, so that a search
 cut short by its budget (or by a shrink that Hypothesis abandons) still ends with what it found.
 """
@@ -8,19 +13,21 @@ cut short by its budget (or by a shrink that Hypothesis abandons) still ends wit
 from __future__ import annotations
 
 import contextlib
+import math
 import time
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 import hypothesis
 from gradtrio.checks.engines.protocol import Engine
 from gradtrio.checks.judgement.outcome import Skip
-from gradtrio.checks.judgement.verdict import Verdict, judge
+from gradtrio.checks.judgement.verdict import Verdict, judge, judge_many
 from gradtrio.checks.search.interrupt import Interrupt
 from gradtrio.strategies.case import Case
+from gradtrio.strategies.dags import more_points
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, HypothesisWarning
@@ -105,6 +112,11 @@ class _OutOfTime(Exception):
     """Raised inside the Hypothesis test once the search's budget is spent."""
 
 
+class _Enough(Exception):
+    """Raised inside the Hypothesis test once draws of several points have judged the search's
+    cases (Hypothesis counts draws, not points)."""
+
+
 _classes: dict[tuple[object, ...], type[_Failed]] = {}
 
 
@@ -127,8 +139,17 @@ def search(
     interrupt: Interrupt | None = None,
     on_case: Callable[[], None] = lambda: None,
     strict: bool = False,
+    points: int = 1,
+    known: Mapping[tuple[object, ...], int] | None = None,
 ) -> SearchResult:
     """Judge ``examples`` cases drawn from ``strategy`` with seed ``seed_value``.
+
+    With ``points`` above 1 (an engine's ``points_per_expression``), each draw is a case and up
+    to ``points - 1`` more points for its expression (:func:`_batches`), so ``examples`` cases
+    take about ``examples / points`` draws; a failure at any of them is shrunk as a failing
+    case would be. ``known`` maps findings already found (:func:`finding_key`) to the op nodes
+    of their smallest case: one met again at a case no smaller is recorded, not shrunk, and the
+    search goes on.
 
     ``interrupt``, once requested, ends the search at the next case.
     ``budget`` (seconds) bounds the drawing and judging; ``shrink_budget`` bounds Hypothesis's
@@ -141,6 +162,7 @@ def search(
     if examples < 1:  # a shard whose share of a small run is nothing (Hypothesis needs one)
         return result
     smallest: dict[tuple[object, ...], Verdict] = {}
+    known = known or {}
     start = time.monotonic()
     first_failure: list[float] = []
 
@@ -171,18 +193,34 @@ def search(
         if shrink
         else [hypothesis.Phase.generate],
     )
-    @given(strategy)
-    def one_case(case: Case) -> None:
+    @given(strategy if points == 1 else _batches(strategy, points))  # one point: as drawn
+    def one_draw(drawn: Case | tuple[Case, ...]) -> None:
+        batch = (drawn,) if isinstance(drawn, Case) else drawn
+        shrinking = bool(first_failure)
+        if points > 1 and not shrinking:
+            if result.examples >= examples:
+                raise _Enough
+            batch = batch[: examples - result.examples]
         if out_of_time():
             raise _OutOfTime
-        shrinking = bool(first_failure)
+        began = time.monotonic()
+        try:
+            # The engine's runs of every point at once; judged in full where it disagrees.
+            verdicts = judge_many(engine, batch) if len(batch) > 1 else [None]
+            for k, (case, verdict) in enumerate(zip(batch, verdicts, strict=True)):
+                if k and out_of_time():
+                    raise _OutOfTime
+                one_case(case, verdict, shrinking)
+        finally:
+            result.timed(batch[0].family, began)
+
+    def one_case(case: Case, verdict: Verdict | None, shrinking: bool) -> None:
         if not shrinking:
             result.count(case)
             on_case()
         # Once a failure is found Hypothesis only shrinks: passing cases then need no FD.
-        began = time.monotonic()
-        verdict = judge(engine, case, thorough=False)
-        result.timed(case.family, began)
+        if verdict is None:
+            verdict = judge(engine, case, thorough=False)
         if verdict.skip is not None and not shrinking:
             result.skipped[verdict.skip] += 1
         if verdict.failed:
@@ -190,7 +228,7 @@ def search(
             best = smallest.get(key)
             if best is None or len(case.expression.nodes) < len(best.expression.nodes):
                 smallest[key] = verdict
-            if not verdict.fails(strict):
+            if not verdict.fails(strict) or len(case.expression.nodes) >= known.get(key, math.inf):
                 return
             if not first_failure:
                 first_failure.append(time.monotonic())
@@ -199,12 +237,25 @@ def search(
     try:
         with warnings.catch_warnings(), _no_local_constants():
             warnings.simplefilter("ignore", HypothesisWarning)  # 10,000-node cases: long reprs
-            one_case()
-    except (_Failed, _OutOfTime, HypothesisException, BaseExceptionGroup) as exc:
+            one_draw()
+    except (_Failed, _OutOfTime, _Enough, HypothesisException, BaseExceptionGroup) as exc:
         _reraise_foreign(exc)
     # Blamed quickly, for the findings' keys; the caller explains what it reports.
     result.failures = list(smallest.values())
     return result
+
+
+def _batches(strategy: st.SearchStrategy[Case], points: int) -> st.SearchStrategy[tuple[Case, ...]]:
+    """A case drawn from ``strategy`` and its expression at up to ``points - 1`` more points
+    of its family, each a case of its own; the further points shrink with the case."""
+
+    def at_more_points(case: Case) -> st.SearchStrategy[tuple[Case, ...]]:
+        more = more_points(case, points - 1)
+        return more.map(
+            lambda found: (case, *(case.with_expression(case.expression, p) for p in found))
+        )
+
+    return strategy.flatmap(at_more_points)
 
 
 @contextlib.contextmanager
@@ -234,5 +285,5 @@ def _reraise_foreign(exc: BaseException) -> None:
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
             _reraise_foreign(inner)
-    elif not isinstance(exc, (_Failed, _OutOfTime, HypothesisException)):
+    elif not isinstance(exc, (_Failed, _OutOfTime, _Enough, HypothesisException)):
         raise exc

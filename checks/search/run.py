@@ -186,11 +186,20 @@ class _Settings:
     interrupt: Interrupt
 
 
-def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> SearchResult:
-    """Hypothesis over the families, then (unless the search was cut short or found a hang,
-    which chains of five times the limit would only repeat) the deep chains, which it does not
-    shrink: each step costs seconds, and :func:`minimise` halves them instead."""
+def _search(
+    engine: Engine, s: _Settings, on_case: Callable[[], None], swept: list[Verdict]
+) -> SearchResult:
+    """Hypothesis over the families, each draw at the engine's ``points_per_expression``, then
+    (unless the search was cut short or found a hang, which chains of five times the limit
+    would only repeat) the deep chains, one point each, which it does not shrink: each step
+    costs seconds, and :func:`minimise` halves them instead.
+
+    Several points per expression meet a finding of the sweep (``swept``) in nearly every draw
+    of its op: such a search does not stop to shrink one that the sweep has at a smaller case,
+    and judges on."""
     start = time.monotonic()
+    batched = engine.points_per_expression > 1
+    known = {finding_key(v): len(v.expression.nodes) for v in swept} if batched else None
     found = search(
         engine,
         st.one_of(list(families(engine, s.max_nodes).values())),
@@ -201,6 +210,8 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
         interrupt=s.interrupt,
         on_case=on_case,
         strict=s.strict,
+        points=engine.points_per_expression,
+        known=known,
     )
     hangs = any(
         v.limitation is not None and v.limitation.kind is LimitationKind.HANG
@@ -225,6 +236,9 @@ def _search(engine: Engine, s: _Settings, on_case: Callable[[], None]) -> Search
     return found
 
 
+_WHOLE = (LimitationKind.RECURSION, LimitationKind.COMPILE_TIME)
+
+
 def _minimised(
     engine: Engine,
     failures: list[Verdict],
@@ -234,11 +248,11 @@ def _minimised(
     say: Callable[[str], None],
 ) -> list[Verdict]:
     """Each failure of the search made as small as the deadline allows, one per finding and
-    none of a finding already ``known`` (replayed from the corpus). A RecursionError is kept
-    whole: the depth is the point of such a case."""
+    none of a finding already ``known`` (replayed from the corpus). A RecursionError and a
+    compile past the time limit are kept whole: the size is the point of such a case."""
     finished: list[Verdict] = []
     for n, verdict in enumerate(failures, start=1):
-        if verdict.limitation is not None and verdict.limitation.kind is LimitationKind.RECURSION:
+        if verdict.limitation is not None and verdict.limitation.kind in _WHOLE:
             finished.append(verdict)
             continue
         say(
@@ -270,8 +284,9 @@ def run(
     shard: Shard = WHOLE,
 ) -> RunResult:
     """Judge the sweep's cases (unless not ``sweep_first``), ``examples`` cases spread over the
-    families, then ``deep`` very deep chains; of a ``shard`` (:mod:`.shard`), its part of each
-    and of the corpus, with its own seed.
+    families, then ``deep`` very deep chains (one at most on an engine that compiles: each
+    takes its compile limit, :data:`~gradtrio.checks.engines.limits.COMPILE_LIMIT`); of a
+    ``shard`` (:mod:`.shard`), its part of each and of the corpus, with its own seed.
 
     With ``corpus`` (a directory), its saved cases are judged first and every new bug is saved
     there. ``budget`` bounds the search in seconds, and the shrinking, minimising and refining
@@ -287,6 +302,8 @@ def run(
     shrink_budget = None if post_budget is None else post_budget / 2
     interrupt = interrupt if interrupt is not None else Interrupt()
     examples, deep, run_seed = shard.share(examples), shard.share(deep), shard.seed(run_seed)
+    if engine.compiles:  # every chain costs a compile past COMPILE_LIMIT: one says it
+        deep = min(deep, 1)
     settings = _Settings(
         examples, run_seed, max_nodes, deep, strict, budget, shrink_budget, interrupt
     )
@@ -302,7 +319,7 @@ def run(
         result.search.merge(swept)
     bar = _bar(examples + deep, progress)
     try:
-        found = _search(engine, settings, bar.update)
+        found = _search(engine, settings, bar.update, swept.failures)
     finally:
         bar.close()
     result.search.merge(found)

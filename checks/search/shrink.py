@@ -103,6 +103,7 @@ def refine(engine: Engine, verdict: Verdict, run_seed: int, deadline: Deadline) 
         seed_value=run_seed,
         budget=remaining,
         shrink_budget=None if remaining is None else remaining / 2,
+        points=engine.points_per_expression,
     )
     smallest: dict[tuple[object, ...], Verdict] = {finding_key(verdict): verdict}
     for v in retry.failures:

@@ -121,10 +121,6 @@ class LibraryAdapter(LocalEngine):
     library: ClassVar[str] = ""
     documented: ClassVar[dict[tuple[str, float], str]] = {}
     default_timeout: ClassVar[float] = DEFAULT_TIMEOUT  # per case; compiling libraries need more
-    compiles: ClassVar[bool] = False
-    """Does the library compile every new graph before it runs it (tinygrad, ``jax.jit``)? Then a
-    very large graph (a 10,000-node chain) can take longer to compile than any case's time limit:
-    a limitation of how the library works, not a wrong result."""
     batch_width: ClassVar[int | None] = None
     pad_batches: ClassVar[bool] = False
     unbatched_ops: ClassVar[frozenset[str]] = frozenset()
@@ -578,9 +574,11 @@ class FunctionalAdapter(LibraryAdapter):
     negative zero's sign) and its vjp under a cotangent of ones (:meth:`vjp`; for one point
     that is ``value_and_grad``). A run is one derivative call of ``f(xs, zs)``: the output,
     every node's value, and the gradient of every input and every node. With
-    ``separate_node_grads`` (``jax.jit``, where another compiled function may round
-    differently) the run is the plain derivative of ``f(xs)``, the reproducer's own call, and
-    every node's value and gradient come from the zero-augmented one on first read."""
+    ``separate_node_grads`` the run is the plain derivative of ``f(xs)``, the reproducer's own
+    call, and every node's value and gradient come from the zero-augmented one on first read:
+    under ``jax.jit`` another compiled function may round differently, and eager JAX's
+    derivative of a 10,000-node chain takes half as long without a zero at every node. A
+    library that compiles reads a forward pass from the run too (one compiled graph)."""
 
     separate_node_grads: ClassVar[bool] = False
     node_grads_max_nodes: ClassVar[int | None] = None
@@ -690,7 +688,7 @@ class FunctionalAdapter(LibraryAdapter):
         """The runs at the points ``xs`` hold (``width`` of them; None: one, as scalars)."""
         values_fn, plain_fn, augmented_fn = self.functions(program)
         count = width or 1
-        if not grads and not self.separate_node_grads:
+        if not grads and not self.compiles:  # compiled, forward reads the run's value
             values = reraised("forward", lambda: self.numbers(values_fn(*xs)[-1]))
             return [EngineRun(v, [], [], []) for v in _flat(values, count)]
         if self.separate_node_grads:

@@ -29,6 +29,14 @@ jax.config.update("jax_enable_x64", True)
 __all__ = ["JaxAdapter"]
 
 WIDTH = 64  # points per batched call: one shape, so one compilation per primitive or graph
+# Points the search judges per expression. Eager, a run costs its dispatch of every op, a batch
+# of 64 about as much as one point. A default run's 500 drawn cases took 6.9 s at one point per
+# expression, 4.6 s at 4, 1.4 s at 8, 1.7 s at 16 and 0.9 s at 64 (seed 0; seed 1: 4.9, 2.5,
+# 1.4, 1.0, 0.6 s): beyond 8, little time saved for far fewer expressions. Under jit a new
+# expression costs its compilation (0.1 to 1 s), whatever the batch: at 16 points, 500 cases
+# took 10.7 s on a loaded machine (at 64, 2.2 s, but over only 8 expressions).
+EAGER_POINTS = 8
+JIT_POINTS = 16
 # Under jit, a graph beyond this many op nodes is batched point by point: XLA's compile of a
 # 64-wide program grows faster with its size than a scalar one's (measured, a tanh chain's
 # value_and_grad: 2,000 nodes 11 s and 930 MB against 8 s and 335 MB; 10,000 nodes 18 GB and
@@ -48,6 +56,8 @@ class JaxAdapter(FunctionalAdapter):
     # ``jax.grad(jnp.abs)(-3e-320)`` the derivative at +0): a subnormal is judged as the zero
     # JAX reads, not as the number PyTorch and the reference read.
     flushes_subnormals = True
+    separate_node_grads = True
+    points_per_expression = EAGER_POINTS
     documented = {
         ("abs", 0.0): "JAX issue 37820: jax.grad(jnp.abs)(0.0) is 1.0 (x >= 0 taken as the + side)",
         ("leaky_relu", 0.0): "jax.nn.leaky_relu docs: x for x >= 0, so the derivative at 0 is 1",
@@ -64,7 +74,7 @@ class JaxAdapter(FunctionalAdapter):
         if jit:  # XLA compiles each expression: twice, when its node gradients are read
             self.default_timeout = 60.0
             self.compiles = True
-            self.separate_node_grads = True
+            self.points_per_expression = JIT_POINTS
             self.batch_max_nodes = JIT_BATCH_NODES
             self.node_grads_max_nodes = JIT_BATCH_NODES
         self.version = f"{jax.__version__} (jaxlib {jax.lib.__version__})"
