@@ -13,6 +13,7 @@ from gradtrio.checks.engines.limits import CaseTimeout
 from gradtrio.checks.engines.spec import load_engine
 from gradtrio.checks.engines.value_class import ValueClassEngine
 from gradtrio.checks.judgement.verdict import judge_many
+from gradtrio.checks.search.hypothesis_search import Phase
 from gradtrio.checks.search.sweep import BANDS, REGIONS, Cell, sweep, sweep_cases
 from gradtrio.strategies import Case, Expression, Node
 
@@ -121,6 +122,31 @@ def test_a_batch_that_hangs_waits_out_one_time_limit_not_one_per_point(monkeypat
     assert limits == ["case exceeded the 0.5 s time limit"], limits  # the batch, one limit
     hang = next(v for v in found.search.failures if v.limitation is not None)
     assert "tanh" in str(hang.expression)
+
+
+SLOW_OPS = """
+import sys, time
+sys.path.insert(0, {engines!r})
+from tinyvalue import Value as _Correct
+
+
+class Value(_Correct):  # correct, but every op takes 50 ms
+    def _node(self, data, prev, local):
+        time.sleep(0.05)
+        return super()._node(data, prev, local)
+"""
+
+
+def test_an_engine_too_slow_for_a_batch_stops_the_sweep_with_a_note_not_a_hang(tmp_path):
+    # A batch of tens of one-node cases takes longer than the 1 s limit, one case does not:
+    # the sweep stops there instead of waiting out a limit per batch, and says so.
+    path = tmp_path / "slow_ops.py"
+    path.write_text(SLOW_OPS.format(engines=str(ENGINES)))
+    slow = load_engine(f"{path}:Value", isolated=True, timeout=1.0)
+    found = sweep(slow)
+    assert not found.hang and not found.search.failures, found.search.failures
+    assert found.search.cut_short == [Phase.SWEEP]
+    assert sum(found.coverage.judged.values()) >= 1
 
 
 @pytest.mark.slow

@@ -202,11 +202,15 @@ def _prepared(engine: Engine, case: Case) -> tuple[Case, str | None]:
     return case, point_problem(case.expression, case.point, **rules, float_max=fmt.max)
 
 
-def judge_many(engine: Engine, cases: Sequence[Case]) -> list[Verdict | None]:
+def judge_many(
+    engine: Engine, cases: Sequence[Case], *, raise_timeout: bool = False
+) -> list[Verdict | None]:
     """Cases of one expression at many points, the engine's runs in one round trip
     (:meth:`~gradtrio.checks.engines.protocol.Engine.run_many`): a verdict for each case that
     is skipped or where the engine agrees with the reference; None for each that must be judged
-    in full, with every oracle and the blame (:func:`judge`): a disagreement or a crash."""
+    in full, with every oracle and the blame (:func:`judge`): a disagreement or a crash. A
+    batch past its time limit gives None for every case, or with ``raise_timeout`` raises the
+    :class:`CaseTimeout`."""
     verdicts: list[Verdict | None] = [None] * len(cases)
     todo: list[tuple[int, Case]] = []
     for k, case in enumerate(cases):
@@ -219,7 +223,11 @@ def judge_many(engine: Engine, cases: Sequence[Case]) -> list[Verdict | None]:
         return verdicts
     try:
         outcomes = engine.run_many(todo[0][1].expression, [case.point for _, case in todo])
-    except (EngineCrash, CaseTimeout, RecursionError):  # the batch as a whole: judged one by one
+    except CaseTimeout:
+        if raise_timeout:
+            raise
+        return verdicts
+    except (EngineCrash, RecursionError):  # the batch as a whole: judged one by one
         return verdicts
     for (k, case), outcome in zip(todo, outcomes, strict=True):
         try:

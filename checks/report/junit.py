@@ -146,7 +146,7 @@ def junit_xml(doc: Document) -> str:
     _findings(suite, doc)
     _problems(suite, doc)
     notes = [f"engine limitation: {n.get('text')}" for n in doc.get("limitations", [])]
-    notes += [f"cut short by its time budget: {phase}" for phase in doc.get("cut_short", [])]
+    notes += [f"cut short: {phase}" for phase in doc.get("cut_short", [])]
     if notes:
         ET.SubElement(suite, "system-out").text = _text("\n".join(notes))
     cases = suite.findall("testcase")

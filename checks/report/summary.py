@@ -82,10 +82,18 @@ def cut_short_notes(result: RunResult) -> list[str]:
     """A sentence for each phase that ran out of its time budget (an interrupted run is said
     apart: :func:`interrupted_line`)."""
     return [
-        f"{phase.value} was cut short by its time budget; findings may be larger"
+        SLOW_SWEEP
+        if phase is Phase.SWEEP
+        else f"{phase.value} was cut short by its time budget; findings may be larger"
         for phase in result.search.cut_short
         if phase is not Phase.INTERRUPTED
     ]
+
+
+SLOW_SWEEP = (
+    "the sweep stopped early: a batch of its one- and two-node cases took longer than one case's "
+    "time limit, though a case alone did not (a slow engine); its coverage table is partial"
+)
 
 
 def interrupted_line(result: RunResult) -> str:

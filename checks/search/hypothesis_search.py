@@ -40,6 +40,7 @@ class Phase(Enum):
 
     SEARCH = "search"
     SHRINKING = "shrinking"
+    SWEEP = "sweep"  # a batch took longer than a case may, though a case alone did not
     MINIMISING = "minimising"
     INTERRUPTED = "interrupted"  # stopped on request: a signal, not a budget
 

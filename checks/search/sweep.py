@@ -20,10 +20,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from gradtrio.checks.engines.limits import CaseTimeout
 from gradtrio.checks.engines.protocol import Engine, LimitationKind
 from gradtrio.checks.judgement.verdict import judge, judge_many
 from gradtrio.checks.oracles.reference.rounding import FLOAT64, FORMATS, FloatFormat
-from gradtrio.checks.search.hypothesis_search import SearchResult, finding_key
+from gradtrio.checks.search.hypothesis_search import Phase, SearchResult, finding_key
 from gradtrio.checks.search.interrupt import Interrupt
 from gradtrio.checks.search.shard import WHOLE, Shard
 from gradtrio.strategies.case import Case
@@ -284,7 +285,14 @@ def sweep(
         if interrupt:
             break
         began = time.monotonic()
-        verdicts = judge_many(engine, [case for _, case in cases])
+        try:
+            verdicts = judge_many(engine, [case for _, case in cases], raise_timeout=True)
+        except CaseTimeout:
+            # One case's limit for a batch of one- and two-node cases: the engine hangs on
+            # this expression, or is too slow for the sweep. Its first case alone tells which,
+            # and the sweep stops either way (a slow engine would take a limit per batch).
+            cases, verdicts = cases[:1], [None]
+            found.cut_short.append(Phase.SWEEP)
         for (cell, case), verdict in zip(cases, verdicts, strict=True):
             found.count(case)
             row = (cell.op, cell.form)
@@ -293,7 +301,7 @@ def sweep(
                     coverage.failed[cell] += 1
                     continue
                 verdict = judge(engine, case, thorough=False)
-                full[row] += verdict.failed  # a batch past its time limit: every case alone
+                full[row] += verdict.failed  # a batch that crashed as a whole: every case alone
             if verdict.skip is not None:
                 coverage.skipped[cell] += 1
                 found.skipped[verdict.skip] += 1
@@ -312,6 +320,8 @@ def sweep(
             if result.hang:
                 break
         found.timed("sweep", began)
-        if result.hang:
+        if result.hang or Phase.SWEEP in found.cut_short:
+            if result.hang:  # the hang is the finding, not a slow engine
+                found.cut_short = [p for p in found.cut_short if p is not Phase.SWEEP]
             break
     return result
