@@ -68,8 +68,10 @@ _NEIGHBOUR_POINTS = (0.35, -0.35, 1.7, -1.7)
 _REDUCED_POINTS = (0.35, -0.35, 1.7, -1.7, 12.5, -12.5, 250.0, -250.0)
 _OTHER = 0.75  # the other operand of a binary op, away from every special value
 FULL_JUDGEMENTS = 5
-"""Disagreements judged in full per op and form before the sweep only counts them (a broken op
-fails everywhere; once a bug is found there, more of the same say nothing new)."""
+"""Disagreements judged in full per op, form and expression before the sweep only counts them
+(a broken op fails everywhere; once a bug is found there, more of the same say nothing new).
+Per expression, so that imprecision of the op alone does not hide a bug of it in company
+(tinygrad's tanh loses digits near 0, and its tanh(tanh(x)) gradient is nan below -354.9)."""
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,10 @@ def _form_cases(
     if op.arity == 1:
         node = Node(op.name, (0,))
         yield group(Expression(1, (node,)), [(r, (v,)) for r, v in points])
+        # The op on its own result, at its thresholds: a saturated output fed to it again
+        # (tinygrad 0.14's gradient of tanh(tanh(x)) is nan below -354.9, tanh's alone is not).
+        twice = Expression(1, (node, Node(op.name, (1,))))
+        yield group(twice, [("neighbours", (v,)) for r, v in points if r == "thresholds"])
     elif form == "nodes":
         node = Node(op.name, (0, 1))
         pairs = [(r, (v, _OTHER)) for r, v in points] + [(r, (_OTHER, v)) for r, v in points]
@@ -277,7 +283,7 @@ def sweep(
     result = SweepResult()
     found, coverage = result.search, result.coverage
     seen: set[tuple[object, ...]] = set()
-    full: Counter[tuple[str, str]] = Counter()
+    full: Counter[tuple[str, str, int]] = Counter()  # per op, form and expression
     bugs: set[tuple[str, str]] = set()
     for k, cases in enumerate(sweep_cases(engine, only)):
         if not shard.takes(k):
@@ -297,11 +303,11 @@ def sweep(
             found.count(case)
             row = (cell.op, cell.form)
             if verdict is None:  # a disagreement or a crash: judged in full, a few per row
-                if row in bugs or full[row] >= FULL_JUDGEMENTS:
+                if row in bugs or full[(*row, k)] >= FULL_JUDGEMENTS:
                     coverage.failed[cell] += 1
                     continue
                 verdict = judge(engine, case, thorough=False)
-                full[row] += verdict.failed  # a batch that crashed as a whole: every case alone
+                full[(*row, k)] += verdict.failed  # a batch that crashed whole: each alone
             if verdict.skip is not None:
                 coverage.skipped[cell] += 1
                 found.skipped[verdict.skip] += 1
