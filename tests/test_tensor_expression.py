@@ -45,7 +45,9 @@ SHAPES = [
 ]
 
 
-@pytest.mark.parametrize("inputs, node, numpy_op", SHAPES, ids=lambda x: str(x))
+@pytest.mark.parametrize(
+    "inputs, node, numpy_op", SHAPES, ids=[f"{n.op}{inputs}" for inputs, n, _ in SHAPES]
+)
 def test_a_nodes_shape_is_numpys(inputs, node, numpy_op):
     expression = TensorExpression(inputs, (node,))
     arrays = [np.ones(s) for s in inputs]
