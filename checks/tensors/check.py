@@ -3,7 +3,6 @@ returns its findings with a text report."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,7 +108,7 @@ def check_tensor_engine(
         driven.name,
         result.examples,
         result.skipped,
-        math.floor(result.seconds * 10) / 10,
+        result.seconds,
         seed,
         result.findings,
     )

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import hypothesis
+from gradtrio.checks.search.hypothesis_search import _no_local_constants
 from gradtrio.checks.tensors.blame import TensorBlame, blame_tensor
 from gradtrio.checks.tensors.engines import TensorEngine
 from gradtrio.checks.tensors.verdict import TensorKind, TensorStatus, TensorVerdict, judge_tensor
@@ -109,7 +110,10 @@ def search_tensors(
         raise _failure_class(finding.key)()
 
     try:
-        one_case()
+        # As the scalar search does, without the literals of the modules loaded so far, so that
+        # a seed draws the same cases in every process.
+        with _no_local_constants():
+            one_case()
     except (_Failed, HypothesisException, BaseExceptionGroup) as exc:
         _reraise_foreign(exc)
     found = [_minimised(engine, finding) for finding in smallest.values()] if shrink else []
