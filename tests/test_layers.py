@@ -17,7 +17,7 @@ def plant(tree: Path, module: str, line: str) -> None:
 def test_the_pipeline_layers_hold(tmp_path):
     done = lint(installed_tree(tmp_path))
     assert done.returncode == 0, done.stdout
-    assert "4 kept, 0 broken" in done.stdout
+    assert "5 kept, 0 broken" in done.stdout
 
 
 @pytest.mark.parametrize(
@@ -38,8 +38,13 @@ def test_the_pipeline_layers_hold(tmp_path):
             "import gradtrio.checks.oracles.torch_float64",
             "the three oracles never import each other BROKEN",
         ),
+        (  # an upward import inside the tensor slice
+            "gradtrio.checks.tensors.verdict",
+            "import gradtrio.checks.tensors.search",
+            "tensors is a pipeline of its own: check > search > blame > verdict > engines BROKEN",
+        ),
     ],
-    ids=["upward", "cycle", "oracle-to-oracle"],
+    ids=["upward", "cycle", "oracle-to-oracle", "tensor-verdict-to-search"],
 )
 def test_a_planted_import_breaks_the_contract(tmp_path, module, line, broken):
     tree = installed_tree(tmp_path)
