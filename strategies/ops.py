@@ -477,6 +477,13 @@ def _from_exp(operands: Sequence[float], of: float) -> float:
     return 8.0 * (1.0 + of)
 
 
+def _shifted_angle(operands: Sequence[float], of: float) -> float:
+    """sin and cos written from each other (``cos(x)`` as ``sin(x + pi/2)``, tinygrad's way):
+    the rounding of the shifted angle, u |x| or so, plus pi/2's own, reaches the result whole
+    (its slope is at most 1), so a value near a zero of the function keeps fewer digits."""
+    return 2.0 * of + abs(operands[0]) + 2.0
+
+
 _LOG_TINY = math.log(sys.float_info.min)
 
 
@@ -617,6 +624,7 @@ register(
         roundoff=2.0,
         bounded=True,
         derivative_from_output=False,
+        formula_error=_shifted_angle,
         thresholds=(math.pi, math.pi / 2, 1e5, 1e15),
     ),
     unary_op(
@@ -626,6 +634,7 @@ register(
         roundoff=2.0,
         bounded=True,
         derivative_from_output=False,
+        formula_error=_shifted_angle,
         thresholds=(math.pi, math.pi / 2, 1e5, 1e15),
     ),
     unary_op(

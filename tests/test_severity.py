@@ -69,6 +69,9 @@ FINDINGS = [
         Severity.WARNING,
         "gives inf or nan",
     ),
+    # cos(x) as sin(x + pi/2) near its zero at pi/2: the shifted angle's rounding, digits lost.
+    ("cos_via_shifted_sin", unary("cos"), (1.5707,), Severity.PRECISION, "forward value"),
+    ("cos_via_shifted_sin", unary("sin"), (1.5707,), Severity.PRECISION, "gradient"),
     # The subtle real bugs stay bugs.
     ("tanh_grad_off_1pct", unary("tanh"), (0.5,), Severity.BUG, "gradient"),
     ("log_epsilon_hack", unary("log"), (1e-3,), Severity.BUG, "gradient"),
