@@ -3,7 +3,8 @@
 A ``Tensor`` holds ``.data`` and ``.grad`` (float64 arrays of one shape), its parents in
 ``_prev`` and a ``_backward`` closure that adds (``+=``) its share into each parent's ``.grad``.
 Binary ops broadcast as NumPy does, and ``unbroadcast`` sums a gradient back to the shape of the
-operand it belongs to. Each one-change engine beside this file is a copy with one bug.
+operand it belongs to. Every op builds its result with ``type(self)``, so that each one-change
+engine beside this file is a subclass that replaces one method, keeping its own class.
 """
 
 import numpy as np
@@ -27,13 +28,18 @@ class Tensor:
         self._prev = set(_children)
         self._op = _op
 
+    _unbroadcast = staticmethod(unbroadcast)
+
     @property
     def shape(self):
         return self.data.shape
 
+    def _lift(self, other):
+        return other if isinstance(other, Tensor) else type(self)(other)
+
     # -- elementwise, unary: out = f(x), x.grad += f'(x) * out.grad ------------------------
     def _unary(self, value, local, op):
-        out = Tensor(value, (self,), op)
+        out = type(self)(value, (self,), op)
 
         def _backward():
             self.grad += local * out.grad
@@ -96,60 +102,60 @@ class Tensor:
 
     # -- elementwise, binary, broadcasting ----------------------------------------------------
     def __add__(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        out = Tensor(self.data + other.data, (self, other), "+")
+        other = self._lift(other)
+        out = type(self)(self.data + other.data, (self, other), "+")
 
         def _backward():
-            self.grad += unbroadcast(out.grad, self.shape)
-            other.grad += unbroadcast(out.grad, other.shape)
+            self.grad += self._unbroadcast(out.grad, self.shape)
+            other.grad += self._unbroadcast(out.grad, other.shape)
 
         out._backward = _backward
         return out
 
     def __mul__(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        out = Tensor(self.data * other.data, (self, other), "*")
+        other = self._lift(other)
+        out = type(self)(self.data * other.data, (self, other), "*")
 
         def _backward():
-            self.grad += unbroadcast(other.data * out.grad, self.shape)
-            other.grad += unbroadcast(self.data * out.grad, other.shape)
+            self.grad += self._unbroadcast(other.data * out.grad, self.shape)
+            other.grad += self._unbroadcast(self.data * out.grad, other.shape)
 
         out._backward = _backward
         return out
 
     def __truediv__(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        out = Tensor(self.data / other.data, (self, other), "/")
+        other = self._lift(other)
+        out = type(self)(self.data / other.data, (self, other), "/")
 
         def _backward():
             # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
-            self.grad += unbroadcast(out.grad / other.data, self.shape)
-            other.grad += unbroadcast(-out.grad * self.data / other.data**2, other.shape)
+            self.grad += self._unbroadcast(out.grad / other.data, self.shape)
+            other.grad += self._unbroadcast(-out.grad * self.data / other.data**2, other.shape)
 
         out._backward = _backward
         return out
 
     def _pick(self, other, first, op):
-        other = other if isinstance(other, Tensor) else Tensor(other)
-        out = Tensor(np.where(first, self.data, other.data), (self, other), op)
+        other = self._lift(other)
+        out = type(self)(np.where(first, self.data, other.data), (self, other), op)
 
         def _backward():
-            self.grad += unbroadcast(first * out.grad, self.shape)
-            other.grad += unbroadcast(~first * out.grad, other.shape)
+            self.grad += self._unbroadcast(first * out.grad, self.shape)
+            other.grad += self._unbroadcast(~first * out.grad, other.shape)
 
         out._backward = _backward
         return out
 
     def maximum(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
+        other = self._lift(other)
         return self._pick(other, self.data > other.data, "maximum")
 
     def minimum(self, other):
-        other = other if isinstance(other, Tensor) else Tensor(other)
+        other = self._lift(other)
         return self._pick(other, self.data < other.data, "minimum")
 
     def __sub__(self, other):  # a - b = a + (-b)
-        return self + (-(other if isinstance(other, Tensor) else Tensor(other)))
+        return self + (-self._lift(other))
 
     def __radd__(self, other):
         return self + other
@@ -158,14 +164,14 @@ class Tensor:
         return self * other
 
     def __rsub__(self, other):  # c - a
-        return Tensor(other) - self
+        return type(self)(other) - self
 
     def __rtruediv__(self, other):  # c / a
-        return Tensor(other) / self
+        return type(self)(other) / self
 
     # -- reductions ----------------------------------------------------------------------------
     def sum(self, axis=None, keepdims=False):
-        out = Tensor(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
+        out = type(self)(self.data.sum(axis=axis, keepdims=keepdims), (self,), "sum")
 
         def _backward():
             # Put the reduced axis back, so that the gradient broadcasts along it.
@@ -177,7 +183,7 @@ class Tensor:
 
     def mean(self, axis=None, keepdims=False):
         n = self.data.size if axis is None else self.shape[axis]
-        out = Tensor(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
+        out = type(self)(self.data.mean(axis=axis, keepdims=keepdims), (self,), "mean")
 
         def _backward():
             g = out.grad if keepdims or axis is None else np.expand_dims(out.grad, axis)
@@ -188,7 +194,7 @@ class Tensor:
 
     # -- matmul: NumPy's rules (a vector is a row on the left, a column on the right) ----------
     def __matmul__(self, other):
-        out = Tensor(self.data @ other.data, (self, other), "@")
+        out = type(self)(self.data @ other.data, (self, other), "@")
 
         def _backward():
             a = self.data[None, :] if self.data.ndim == 1 else self.data
@@ -199,8 +205,8 @@ class Tensor:
             gb = np.swapaxes(a, -1, -2) @ g  # dL/dB = A^T G
             ga = ga[..., 0, :] if self.data.ndim == 1 else ga
             gb = gb[..., 0] if other.data.ndim == 1 else gb
-            self.grad += unbroadcast(ga, self.shape)
-            other.grad += unbroadcast(gb, other.shape)
+            self.grad += self._unbroadcast(ga, self.shape)
+            other.grad += self._unbroadcast(gb, other.shape)
 
         out._backward = _backward
         return out
@@ -208,7 +214,7 @@ class Tensor:
     # -- movement ------------------------------------------------------------------------------
     def reshape(self, *shape):
         shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-        out = Tensor(self.data.reshape(shape), (self,), "reshape")
+        out = type(self)(self.data.reshape(shape), (self,), "reshape")
 
         def _backward():
             self.grad += out.grad.reshape(self.shape)
@@ -219,7 +225,7 @@ class Tensor:
     def transpose(self, *axes):
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         perm = tuple(axes) or tuple(reversed(range(self.data.ndim)))
-        out = Tensor(self.data.transpose(perm), (self,), "transpose")
+        out = type(self)(self.data.transpose(perm), (self,), "transpose")
 
         def _backward():
             self.grad += out.grad.transpose(np.argsort(perm))  # the inverse permutation
