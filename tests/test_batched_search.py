@@ -204,7 +204,7 @@ def test_an_engine_of_one_point_per_expression_judges_what_the_strategy_draws(mo
     def collect(case):
         drawn.append(case)
 
-    with searching._no_local_constants():  # as the search draws
+    with searching.no_local_constants():  # as the search draws
         collect()
     assert result.examples == 30
     assert seen.batches == []  # one point per draw: no batches

@@ -32,7 +32,16 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException, HypothesisWarning
 
-__all__ = ["Phase", "SearchResult", "finding_id", "finding_key", "search"]
+__all__ = [
+    "Phase",
+    "SearchResult",
+    "failure_class",
+    "finding_id",
+    "finding_key",
+    "no_local_constants",
+    "reraise_foreign",
+    "search",
+]
 
 
 class Phase(Enum):
@@ -121,7 +130,7 @@ class _Enough(Exception):
 _classes: dict[tuple[object, ...], type[_Failed]] = {}
 
 
-def _failure_class(key: tuple[object, ...]) -> type[_Failed]:
+def failure_class(key: tuple[object, ...]) -> type[_Failed]:
     # Hypothesis tells distinct bugs apart by exception type and place: one type per finding.
     if key not in _classes:
         _classes[key] = type(f"_Failed{len(_classes)}", (_Failed,), {})
@@ -233,14 +242,14 @@ def search(
                 return
             if not first_failure:
                 first_failure.append(time.monotonic())
-            raise _failure_class(key)()
+            raise failure_class(key)()
 
     try:
-        with warnings.catch_warnings(), _no_local_constants():
+        with warnings.catch_warnings(), no_local_constants():
             warnings.simplefilter("ignore", HypothesisWarning)  # 10,000-node cases: long reprs
             one_draw()
     except (_Failed, _OutOfTime, _Enough, HypothesisException, BaseExceptionGroup) as exc:
-        _reraise_foreign(exc)
+        reraise_foreign(exc)
     # Blamed quickly, for the findings' keys; the caller explains what it reports.
     result.failures = list(smallest.values())
     return result
@@ -260,7 +269,7 @@ def _batches(strategy: st.SearchStrategy[Case], points: int) -> st.SearchStrateg
 
 
 @contextlib.contextmanager
-def _no_local_constants() -> Iterator[None]:
+def no_local_constants() -> Iterator[None]:
     """Hypothesis draws some numbers from the literals of every local module loaded so far (test
     files, the engine's module, the caller's script), so the same seed would draw other cases in
     another process. The search leaves them out: a seed draws the same cases wherever it runs."""
@@ -281,10 +290,10 @@ def _no_local_constants() -> Iterator[None]:
         cache.clear()
 
 
-def _reraise_foreign(exc: BaseException) -> None:
+def reraise_foreign(exc: BaseException) -> None:
     """Re-raise anything that is not ours or Hypothesis's own report of our failures."""
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
-            _reraise_foreign(inner)
+            reraise_foreign(inner)
     elif not isinstance(exc, (_Failed, _OutOfTime, _Enough, HypothesisException)):
         raise exc

@@ -10,7 +10,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import hypothesis
-from gradtrio.checks.search.hypothesis_search import _no_local_constants
+from gradtrio.checks.search.hypothesis_search import (
+    failure_class,
+    no_local_constants,
+    reraise_foreign,
+)
 from gradtrio.checks.tensors.blame import TensorBlame, blame_tensor
 from gradtrio.checks.tensors.engines import TensorEngine
 from gradtrio.checks.tensors.verdict import TensorKind, TensorStatus, TensorVerdict, judge_tensor
@@ -53,20 +57,6 @@ def _size(case: TensorCase) -> tuple[int, int, int]:
     )
 
 
-class _Failed(AssertionError):
-    """Raised inside the Hypothesis test so that it shrinks the case; a class per finding."""
-
-
-_classes: dict[tuple[object, ...], type[_Failed]] = {}
-
-
-def _failure_class(key: tuple[object, ...]) -> type[_Failed]:
-    # Hypothesis tells distinct bugs apart by exception type: one type per finding.
-    if key not in _classes:
-        _classes[key] = type(f"_TensorFailed{len(_classes)}", (_Failed,), {})
-    return _classes[key]
-
-
 def search_tensors(
     engine: TensorEngine,
     *,
@@ -107,15 +97,15 @@ def search_tensors(
         if best is None or _size(case) < _size(best.verdict.case):
             smallest[finding.key] = finding
         shrinking.append(True)
-        raise _failure_class(finding.key)()
+        raise failure_class(finding.key)()
 
     try:
         # As the scalar search does, without the literals of the modules loaded so far, so that
         # a seed draws the same cases in every process.
-        with _no_local_constants():
+        with no_local_constants():
             one_case()
-    except (_Failed, HypothesisException, BaseExceptionGroup) as exc:
-        _reraise_foreign(exc)
+    except (AssertionError, HypothesisException, BaseExceptionGroup) as exc:
+        reraise_foreign(exc)
     found = [_minimised(engine, finding) for finding in smallest.values()] if shrink else []
     result.findings = sorted(found or smallest.values(), key=lambda f: _size(f.verdict.case))
     result.seconds = time.monotonic() - start
@@ -150,12 +140,3 @@ def _minimised(engine: TensorEngine, finding: TensorFinding) -> TensorFinding:
                 finding, improved = candidate, True
                 break
     return finding
-
-
-def _reraise_foreign(exc: BaseException) -> None:
-    """Re-raise anything that is not ours or Hypothesis's own report of our failures."""
-    if isinstance(exc, BaseExceptionGroup):
-        for inner in exc.exceptions:
-            _reraise_foreign(inner)
-    elif not isinstance(exc, (_Failed, HypothesisException)):
-        raise exc
